@@ -1,0 +1,141 @@
+/**
+ * One database handle for every backend: embedded PGlite (default, in a worker thread), PostgreSQL through
+ * the `postgres` driver, and TimescaleDB (PostgreSQL with the extension). The rest of Kiban talks to the
+ * database only through db/queries/*, which use `orm` (drizzle) or, on hot paths, `query` (raw SQL).
+ */
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import postgres from 'postgres';
+import type { PgDatabase } from 'drizzle-orm/pg-core';
+import { drizzle as drizzleProxy } from 'drizzle-orm/pg-proxy';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import * as schema from './schema/index.ts';
+
+export type DbKind = 'pglite' | 'postgres' | 'timescaledb';
+export type Orm = PgDatabase<any, typeof schema>;
+
+export interface Db {
+  kind: DbKind;
+  orm: Orm;
+  /** Raw parameterised SQL for hot paths and SQL drizzle cannot express; rows as objects. */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
+
+export class DbError extends Error {
+  code?: string;
+  constructor(message: string, code?: string) {
+    super(message);
+    this.name = 'DbError';
+    this.code = code;
+  }
+}
+
+export interface OpenDbOptions {
+  /** postgres://… ; unset = embedded PGlite. */
+  url?: string;
+  /** Directory for the embedded database; unset with no url = in-memory (tests). */
+  dataDir?: string;
+  /** Apply pending migrations on open (default true). */
+  migrate?: boolean;
+}
+
+export async function openDb(opts: OpenDbOptions = {}): Promise<Db> {
+  return opts.url ? openPostgres(opts.url, opts.migrate ?? true) : openPglite(opts.dataDir, opts.migrate ?? true);
+}
+
+async function openPostgres(url: string, runMigrations: boolean): Promise<Db> {
+  const client = postgres(url, { max: 10, onnotice: () => {}, connection: { application_name: 'kiban' } });
+  const orm = drizzlePostgres({ client, schema }) as unknown as Orm;
+  try {
+    if (runMigrations) await migratePostgres(orm as any, { migrationsFolder });
+    const ext = await client`select 1 from pg_extension where extname = 'timescaledb'`;
+    return {
+      kind: ext.length > 0 ? 'timescaledb' : 'postgres',
+      orm,
+      query: async <T>(text: string, params: unknown[] = []) =>
+        (await client.unsafe(text, params.map(arrayParam) as any[])) as unknown as T[],
+      close: () => client.end({ timeout: 5 }),
+    };
+  } catch (err) {
+    await client.end({ timeout: 1 }).catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * postgres-js cannot bind a JS array to a parameter whose type it has not fetched, so arrays go over the wire as
+ * PostgreSQL array literals (`{1,2,NULL}`) and the SQL casts them (`$1::int4[]`).
+ */
+function arrayParam(v: unknown): unknown {
+  if (!Array.isArray(v)) return v;
+  return `{${v.map((x) => {
+    if (x === null || x === undefined) return 'NULL';
+    if (typeof x === 'number' || typeof x === 'bigint') return String(x);
+    return `"${String(x).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  }).join(',')}}`;
+}
+
+interface Pending { resolve: (v: { rows: any[] }) => void; reject: (e: Error) => void }
+
+async function openPglite(dataDir: string | undefined, runMigrations: boolean): Promise<Db> {
+  const worker = new Worker(new URL('./pglite/worker.mjs', import.meta.url), {
+    workerData: { dataDir: dataDir ? path.resolve(dataDir) : undefined, migrationsFolder, runMigrations },
+  });
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let closed = false;
+
+  await new Promise<void>((resolve, reject) => {
+    const onMessage = (msg: any) => {
+      if (msg.ready) { worker.off('error', reject); resolve(); }
+      else if (msg.initError) {
+        worker.terminate();
+        const hint = /lock|already in use/i.test(msg.initError.message) ? ' (is another Kiban process using this data directory?)' : '';
+        reject(new DbError(`embedded database failed to open${dataDir ? ` at ${dataDir}` : ''}: ${msg.initError.message}${hint}`, msg.initError.code));
+      }
+    };
+    worker.once('message', onMessage);
+    worker.once('error', reject);
+  });
+
+  worker.on('message', (msg: any) => {
+    const p = pending.get(msg.id);
+    if (!p) return;
+    pending.delete(msg.id);
+    if (msg.error) p.reject(new DbError(msg.error.message, msg.error.code));
+    else p.resolve({ rows: msg.rows });
+  });
+  worker.on('error', (err) => {
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  });
+
+  const call = (msg: Record<string, unknown>) => new Promise<{ rows: any[] }>((resolve, reject) => {
+    if (closed) return reject(new DbError('database is closed'));
+    const id = nextId++;
+    pending.set(id, { resolve, reject });
+    worker.postMessage({ ...msg, id });
+  });
+
+  const orm = drizzleProxy(
+    async (sql, params, method) => call({ op: 'query', sql, params, rowMode: method === 'all' ? 'array' : 'object' }),
+    { schema },
+  ) as unknown as Orm;
+
+  return {
+    kind: 'pglite',
+    orm,
+    query: async <T>(text: string, params: unknown[] = []) => (await call({ op: 'query', sql: text, params })).rows as T[],
+    close: async () => {
+      if (closed) return;
+      await call({ op: 'close' });
+      closed = true;
+      await worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/** Devices and their points, as declared by collectors. */
+import { asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { devices, points } from '../schema/index.ts';
+import type { DeviceDecl, PointDecl } from '../../server/contracts/ingest.ts';
+
+export interface DeviceView {
+  name: string; kind: string; protocol: string; address: string | null; vendor: string | null;
+  model: string | null; profile: string | null; collector: string | null; createdAt: Date;
+}
+
+export interface PointView {
+  id: number; key: string; device: string; metric: string; unit: string; kind: 'gauge' | 'counter';
+  role: string | null; description: string | null;
+}
+
+const pointColumns = {
+  id: points.id,
+  key: sql<string>`${devices.name} || '/' || ${points.metric}`,
+  device: devices.name,
+  metric: points.metric,
+  unit: points.unit,
+  kind: points.kind,
+  role: points.role,
+  description: points.description,
+};
+
+export async function listDevices(db: Db): Promise<DeviceView[]> {
+  return db.orm.select({
+    name: devices.name, kind: devices.kind, protocol: devices.protocol, address: devices.address,
+    vendor: devices.vendor, model: devices.model, profile: devices.profile, collector: devices.collector,
+    createdAt: devices.createdAt,
+  }).from(devices).orderBy(asc(devices.name));
+}
+
+export async function listPoints(db: Db, filter: { device?: string } = {}): Promise<PointView[]> {
+  const q = db.orm.select(pointColumns).from(points).innerJoin(devices, eq(points.deviceId, devices.id));
+  const rows = filter.device ? await q.where(eq(devices.name, filter.device)).orderBy(asc(points.metric))
+    : await q.orderBy(asc(devices.name), asc(points.metric));
+  return rows as PointView[];
+}
+
+export async function deviceExists(db: Db, name: string): Promise<boolean> {
+  const rows = await db.orm.select({ id: devices.id }).from(devices).where(eq(devices.name, name)).limit(1);
+  return rows.length > 0;
+}
+
+/** Points by key (`<device>/<metric>`); unknown keys are simply absent from the result. */
+export async function pointsByKey(db: Db, keys: string[]): Promise<PointView[]> {
+  if (keys.length === 0) return [];
+  const rows = await db.orm.select(pointColumns).from(points).innerJoin(devices, eq(points.deviceId, devices.id))
+    .where(inArray(sql`${devices.name} || '/' || ${points.metric}`, keys));
+  return rows as PointView[];
+}
+
+/** Creates or updates devices declared by a collector. Idempotent; rows that did not change are not rewritten. */
+export async function upsertDevices(db: Db, decls: DeviceDecl[], collector: string): Promise<void> {
+  if (decls.length === 0) return;
+  const col = <K extends keyof DeviceDecl>(k: K) => decls.map((d) => d[k] ?? null);
+  await db.query(
+    `insert into devices (name, kind, protocol, address, vendor, model, profile, collector)
+     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                          array_fill($8::text, array[$9::int]))
+     on conflict (name) do update set
+       kind = excluded.kind, protocol = excluded.protocol, address = excluded.address, vendor = excluded.vendor,
+       model = excluded.model, profile = excluded.profile, collector = excluded.collector, updated_at = now()
+     where (devices.kind, devices.protocol, devices.address, devices.vendor, devices.model, devices.profile, devices.collector)
+       is distinct from
+       (excluded.kind, excluded.protocol, excluded.address, excluded.vendor, excluded.model, excluded.profile, excluded.collector)`,
+    [col('name'), col('kind'), col('protocol'), col('address'), col('vendor'), col('model'), col('profile'), collector, decls.length],
+  );
+}
+
+/** Creates or updates point declarations; their devices must exist. */
+export async function upsertPoints(db: Db, decls: PointDecl[]): Promise<void> {
+  if (decls.length === 0) return;
+  const col = <K extends keyof PointDecl>(k: K) => decls.map((d) => d[k] ?? null);
+  await db.query(
+    `insert into points (device_id, metric, unit, kind, role, description)
+     select d.id, u.metric, u.unit, u.kind::point_kind, u.role, u.description
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+            as u(device, metric, unit, kind, role, description)
+       join devices d on d.name = u.device
+     on conflict (device_id, metric) do update set
+       unit = excluded.unit, kind = excluded.kind, role = excluded.role, description = excluded.description
+     where (points.unit, points.kind, points.role, points.description)
+       is distinct from (excluded.unit, excluded.kind, excluded.role, excluded.description)`,
+    [col('device'), col('metric'), col('unit'), col('kind'), col('role'), col('description')],
+  );
+}

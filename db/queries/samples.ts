@@ -1,0 +1,102 @@
+/** Samples: the hot ingest path and the reads behind /latest and /series. */
+import type { Db } from '../client.ts';
+import { SAMPLE_QUALITIES, type SampleQuality } from '../../server/contracts/ingest.ts';
+
+/** Quality is stored as a small integer; its position in SAMPLE_QUALITIES is the code. */
+export const qualityCode = (q: SampleQuality): number => SAMPLE_QUALITIES.indexOf(q);
+export const qualityName = (code: number): SampleQuality => SAMPLE_QUALITIES[code] ?? 'ok';
+
+export interface SampleRow { pointId: number; ts: string; value: number | null; quality: SampleQuality }
+
+export interface WriteBatchResult { duplicate: boolean; inserted: number }
+
+/**
+ * Writes one collector batch atomically and idempotently: a single statement records the batch id and
+ * inserts its samples through `unnest`, so a replayed batch (same id) inserts nothing, and a repeated
+ * (point, ts) is ignored. Either the whole batch is committed or none of it.
+ */
+export async function writeSampleBatch(
+  db: Db, batch: { batchId: string; collector: string; rows: SampleRow[] },
+): Promise<WriteBatchResult> {
+  const { rows } = batch;
+  const pointIds = rows.map((r) => r.pointId);
+  const ts = rows.map((r) => r.ts);
+  const values = rows.map((r) => r.value);
+  const qualities = rows.map((r) => qualityCode(r.quality));
+  const [result] = await db.query<{ new_batch: number; inserted: number }>(
+    `with batch as (
+       insert into ingest_batches (batch_id, collector, sample_count) values ($1, $2, $3)
+       on conflict (batch_id) do nothing
+       returning batch_id
+     ), ins as (
+       insert into samples (point_id, ts, value, quality)
+       select u.point_id, u.ts, u.value, u.quality
+         from unnest($4::int4[], $5::timestamptz[], $6::float8[], $7::int2[]) as u(point_id, ts, value, quality)
+        where exists (select 1 from batch)
+       on conflict (point_id, ts) do nothing
+       returning 1
+     )
+     select (select count(*) from batch)::int as new_batch, (select count(*) from ins)::int as inserted`,
+    [batch.batchId, batch.collector, rows.length, pointIds, ts, values, qualities],
+  );
+  return { duplicate: Number(result.new_batch) === 0, inserted: Number(result.inserted) };
+}
+
+export interface LatestRow { pointId: number; ts: Date; value: number | null; quality: SampleQuality }
+
+/** The newest sample of each point (one index probe per point). */
+export async function latestSamples(db: Db, pointIds: number[]): Promise<LatestRow[]> {
+  if (pointIds.length === 0) return [];
+  const rows = await db.query<{ point_id: number; ts: Date | string; value: number | null; quality: number }>(
+    `select p.id as point_id, s.ts, s.value, s.quality
+       from unnest($1::int4[]) as p(id)
+       cross join lateral (
+         select ts, value, quality from samples where point_id = p.id order by ts desc limit 1
+       ) s`,
+    [pointIds],
+  );
+  return rows.map((r) => ({ pointId: r.point_id, ts: new Date(r.ts), value: r.value, quality: qualityName(r.quality) }));
+}
+
+export async function countSamples(db: Db, pointIds: number[], from: Date, to: Date): Promise<Map<number, number>> {
+  const rows = await db.query<{ point_id: number; n: number }>(
+    `select point_id, count(*)::int as n from samples
+      where point_id = any($1::int4[]) and ts >= $2 and ts < $3 group by point_id`,
+    [pointIds, from.toISOString(), to.toISOString()],
+  );
+  return new Map(rows.map((r) => [r.point_id, Number(r.n)]));
+}
+
+export interface SeriesSample { ts: Date; value: number | null; min?: number | null; max?: number | null }
+
+/** Raw samples of one point in [from, to). Samples that carry no value (comm_loss, …) stay as null gaps. */
+export async function rawSeries(db: Db, pointId: number, from: Date, to: Date, limit: number): Promise<SeriesSample[]> {
+  const rows = await db.query<{ ts: Date | string; value: number | null }>(
+    `select ts, value from samples where point_id = $1 and ts >= $2 and ts < $3 order by ts limit $4`,
+    [pointId, from.toISOString(), to.toISOString(), limit],
+  );
+  return rows.map((r) => ({ ts: new Date(r.ts), value: r.value }));
+}
+
+/**
+ * Time-bucketed mean/min/max of one point. Buckets without samples are absent, so a gap stays a gap.
+ * (Rollup tables replace this scan in the time-series store issue.)
+ */
+export async function bucketedSeries(
+  db: Db, pointId: number, from: Date, to: Date, bucketSeconds: number,
+): Promise<SeriesSample[]> {
+  const rows = await db.query<{ bucket: Date | string; avg: number | null; min: number | null; max: number | null }>(
+    `select date_bin(make_interval(secs => $4), ts, timestamptz '2000-01-01 00:00:00+00') as bucket,
+            avg(value) as avg, min(value) as min, max(value) as max
+       from samples
+      where point_id = $1 and ts >= $2 and ts < $3
+      group by 1 order by 1`,
+    [pointId, from.toISOString(), to.toISOString(), bucketSeconds],
+  );
+  return rows.map((r) => ({ ts: new Date(r.bucket), value: r.avg === null ? null : Number(r.avg), min: r.min, max: r.max }));
+}
+
+export async function sampleCount(db: Db): Promise<number> {
+  const [row] = await db.query<{ n: number }>('select count(*)::int as n from samples');
+  return Number(row.n);
+}

@@ -1,0 +1,94 @@
+/**
+ * The core physical model: where things are (site → room → row → rack), what is measured (devices and
+ * their points) and the measurements themselves (samples). Richer CI types arrive with the CMDB issue.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  doublePrecision, foreignKey, index, integer, pgEnum, pgTable, primaryKey, serial, smallint, text,
+  timestamp, unique, uniqueIndex, uuid,
+} from 'drizzle-orm/pg-core';
+
+export const locationKind = pgEnum('location_kind', ['room', 'row', 'rack']);
+export const pointKind = pgEnum('point_kind', ['gauge', 'counter']);
+
+export const sites = pgTable('sites', {
+  id: serial('id').primaryKey(),
+  code: text('code').notNull().unique(),
+  name: text('name').notNull(),
+  timezone: text('timezone').notNull().default('UTC'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Rooms, rows and racks of a site as one tree: a row's parent is a room, a rack's parent is a row. */
+export const locations = pgTable('locations', {
+  id: serial('id').primaryKey(),
+  siteId: integer('site_id').notNull().references(() => sites.id, { onDelete: 'restrict' }),
+  parentId: integer('parent_id'),
+  kind: locationKind('kind').notNull(),
+  name: text('name').notNull(),
+  /** Rack height in rack units; null for rooms and rows. */
+  heightU: smallint('height_u'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  foreignKey({ columns: [t.parentId], foreignColumns: [t.id], name: 'locations_parent_fk' }).onDelete('restrict'),
+  uniqueIndex('locations_site_parent_name_uq').on(t.siteId, sql`coalesce(${t.parentId}, 0)`, t.name),
+]);
+
+export const devices = pgTable('devices', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  siteId: integer('site_id').references(() => sites.id, { onDelete: 'restrict' }),
+  locationId: integer('location_id').references(() => locations.id, { onDelete: 'set null' }),
+  kind: text('kind').notNull(),
+  protocol: text('protocol').notNull(),
+  address: text('address'),
+  vendor: text('vendor'),
+  model: text('model'),
+  profile: text('profile'),
+  /** The collector that last declared this device. */
+  collector: text('collector'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** A measurable quantity of a device, e.g. `ups-1/output.l1.power` in W. */
+export const points = pgTable('points', {
+  id: serial('id').primaryKey(),
+  deviceId: integer('device_id').notNull().references(() => devices.id, { onDelete: 'cascade' }),
+  metric: text('metric').notNull(),
+  unit: text('unit').notNull(),
+  kind: pointKind('kind').notNull(),
+  role: text('role'),
+  description: text('description'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  unique('points_device_metric_uq').on(t.deviceId, t.metric),
+  index('points_role_idx').on(t.role),
+]);
+
+/**
+ * Raw samples. No surrogate key: (point_id, ts) is the identity, which makes replays idempotent and
+ * satisfies TimescaleDB's rule that unique indexes include the partitioning column.
+ * quality: 0 ok, 1 stale, 2 comm_loss, 3 sentinel, 4 out_of_range (see db/queries/samples.ts).
+ */
+export const samples = pgTable('samples', {
+  pointId: integer('point_id').notNull(),
+  ts: timestamp('ts', { withTimezone: true, mode: 'date' }).notNull(),
+  value: doublePrecision('value'),
+  quality: smallint('quality').notNull().default(0),
+}, (t) => [
+  primaryKey({ name: 'samples_pk', columns: [t.pointId, t.ts] }),
+  index('samples_ts_idx').on(t.ts),
+]);
+
+/** Committed collector batches: the idempotency ledger for POST /api/v1/ingest. */
+export const ingestBatches = pgTable('ingest_batches', {
+  batchId: uuid('batch_id').primaryKey(),
+  collector: text('collector').notNull(),
+  sampleCount: integer('sample_count').notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export type SiteRow = typeof sites.$inferSelect;
+export type DeviceRow = typeof devices.$inferSelect;
+export type PointRow = typeof points.$inferSelect;

@@ -1,0 +1,77 @@
+/**
+ * Wire contract between collectors and the server's ingest route (POST /api/v1/ingest).
+ * One zod schema is the single source of the TypeScript types, the validation and the OpenAPI document.
+ */
+import { z } from '@hono/zod-openapi';
+
+export const SAMPLE_QUALITIES = ['ok', 'stale', 'comm_loss', 'sentinel', 'out_of_range'] as const;
+export const sampleQuality = z.enum(SAMPLE_QUALITIES);
+export type SampleQuality = z.infer<typeof sampleQuality>;
+
+export const DEVICE_KINDS = ['ups', 'pdu', 'crac', 'sensor', 'meter', 'other'] as const;
+export const PROTOCOLS = ['snmp', 'modbus', 'mqtt'] as const;
+
+/** Limits that keep one request bounded in memory and time. */
+export const INGEST_LIMITS = {
+  maxSamples: 50_000,
+  maxPoints: 10_000,
+  maxDevices: 1_000,
+  maxBodyBytes: 16 * 1024 * 1024,
+  /** Samples may not claim to come from further in the future than this (clock skew allowance). */
+  maxFutureSkewMs: 5 * 60_000,
+  earliestTs: Date.parse('2000-01-01T00:00:00Z'),
+} as const;
+
+const name = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits and . _ : - only');
+const metric = z.string().min(1).max(128).regex(/^[a-z0-9][a-z0-9._]*$/, 'lower-case letters, digits, . and _ only');
+/** A point key is `<device>/<metric>`, e.g. `ups-1/output.l1.power`. */
+export const pointKey = z.string().min(3).max(257).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*\/[a-z0-9][a-z0-9._]*$/, 'expected <device>/<metric>');
+
+export const deviceDecl = z.object({
+  name,
+  kind: z.enum(DEVICE_KINDS),
+  protocol: z.enum(PROTOCOLS),
+  address: z.string().max(255).optional().openapi({ description: 'host:port the collector polls' }),
+  vendor: z.string().max(128).optional(),
+  model: z.string().max(128).optional(),
+  profile: z.string().max(128).optional().openapi({ description: 'collector profile that decodes this device' }),
+}).openapi('DeviceDeclaration');
+export type DeviceDecl = z.infer<typeof deviceDecl>;
+
+export const pointDecl = z.object({
+  key: pointKey,
+  device: name,
+  metric,
+  unit: z.string().max(32).openapi({ description: 'UCUM-style unit, e.g. W, V, A, Hz, %, degC, s, min, Wh; empty for dimensionless enums' }),
+  kind: z.enum(['gauge', 'counter']),
+  role: z.string().max(128).optional().openapi({ description: 'what the point means to energy/capacity/alarms, e.g. ups.output.power' }),
+  description: z.string().max(512).optional(),
+}).refine((p) => p.key === `${p.device}/${p.metric}`, { message: 'key must equal <device>/<metric>', path: ['key'] })
+  .openapi('PointDeclaration');
+export type PointDecl = z.infer<typeof pointDecl>;
+
+export const sample = z.object({
+  point: pointKey,
+  ts: z.iso.datetime({ offset: true }).openapi({ example: '2026-11-22T01:00:00.000Z' }),
+  value: z.number().finite().nullable().openapi({ description: 'null only when quality is not ok' }),
+  quality: sampleQuality,
+}).refine((s) => s.value !== null || s.quality !== 'ok', { message: 'value is required when quality is ok', path: ['value'] })
+  .openapi('Sample');
+export type Sample = z.infer<typeof sample>;
+
+export const ingestBatch = z.object({
+  batchId: z.uuid().openapi({ description: 'idempotency key: a replayed batch changes nothing' }),
+  collector: name,
+  devices: z.array(deviceDecl).max(INGEST_LIMITS.maxDevices).default([]),
+  points: z.array(pointDecl).max(INGEST_LIMITS.maxPoints).default([]),
+  samples: z.array(sample).max(INGEST_LIMITS.maxSamples),
+}).openapi('IngestBatch');
+export type IngestBatch = z.input<typeof ingestBatch>;
+
+export const ingestResult = z.object({
+  batchId: z.uuid(),
+  accepted: z.number().int().openapi({ description: 'samples in the batch, now committed' }),
+  inserted: z.number().int().openapi({ description: 'samples newly written (a replay inserts 0)' }),
+  duplicate: z.boolean().openapi({ description: 'true when this batchId was committed before' }),
+}).openapi('IngestResult');
+export type IngestResult = z.infer<typeof ingestResult>;
