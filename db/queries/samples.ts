@@ -79,14 +79,15 @@ export async function rawSeries(db: Db, pointId: number, from: Date, to: Date, l
 }
 
 /**
- * Time-bucketed mean/min/max of one point. Buckets without samples are absent, so a gap stays a gap.
+ * Time-bucketed mean/min/max of one point, buckets aligned to `from` (so a range of R seconds gives at most
+ * ceil(R / bucket) buckets). Buckets without samples are absent, so a gap stays a gap.
  * (Rollup tables replace this scan in the time-series store issue.)
  */
 export async function bucketedSeries(
   db: Db, pointId: number, from: Date, to: Date, bucketSeconds: number,
 ): Promise<SeriesSample[]> {
   const rows = await db.query<{ bucket: Date | string; avg: number | null; min: number | null; max: number | null }>(
-    `select date_bin(make_interval(secs => $4), ts, timestamptz '2000-01-01 00:00:00+00') as bucket,
+    `select date_bin(make_interval(secs => $4), ts, $2::timestamptz) as bucket,
             avg(value) as avg, min(value) as min, max(value) as max
        from samples
       where point_id = $1 and ts >= $2 and ts < $3
