@@ -53,6 +53,18 @@ function portFrom(value: string | undefined, envName: string, fallback: number):
 
 class CliError extends Error {}
 
+/** Fails fast, before the database is opened, when a fixed port is taken (0 = any free port). */
+async function assertPortFree(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  const { createServer } = await import('node:net');
+  const { PortInUseError } = await import('../index.ts');
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(port, host) : err));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
 function onShutdown(fn: () => Promise<void>) {
   let stopping = false;
   const handler = async (signal: string) => {
@@ -73,9 +85,14 @@ async function demo(argv: string[]): Promise<number> {
   const dataDir = path.resolve(values['data-dir'] ?? process.env.KIBAN_DATA_DIR ?? './data');
   const port = portFrom(values.port, 'PORT', 8080);
   const simPort = portFrom(values['sim-port'], 'SIM_PORT', 8090);
+  const host = process.env.HOST ?? '127.0.0.1';
+  await assertPortFree(port, host);
+  try { await assertPortFree(simPort, "127.0.0.1"); } catch {
+    throw new CliError(`simulator port ${simPort} is already in use (set SIM_PORT or --sim-port to another port)`);
+  }
   const started = Date.now();
   const d = await startDemo({
-    dataDir, port, simPort, host: process.env.HOST ?? '127.0.0.1', databaseUrl: process.env.DATABASE_URL || undefined,
+    dataDir, port, simPort, host, databaseUrl: process.env.DATABASE_URL || undefined,
     adminToken: process.env.KIBAN_ADMIN_TOKEN || undefined, pollIntervalMs: 2000,
     onProgress: (m) => console.log(m),
   });
@@ -101,13 +118,15 @@ async function server(argv: string[]): Promise<number> {
   const logger = createLogger();
   const dataDir = path.resolve(values['data-dir'] ?? process.env.KIBAN_DATA_DIR ?? './data');
   const port = portFrom(values.port, 'PORT', 8080);
+  const host = values.host ?? process.env.HOST ?? '127.0.0.1';
+  await assertPortFree(port, host);
   await ensureWebBuilt((m) => logger.info(m));
   const db = await openDb({ url: process.env.DATABASE_URL || undefined, dataDir: path.join(dataDir, 'db') });
   const given = process.env.KIBAN_ADMIN_TOKEN || undefined;
   const adminToken = await issueToken(db, 'admin', 'admin', given);
   let s;
   try {
-    s = await startServer({ db, port, host: values.host ?? process.env.HOST ?? '127.0.0.1', logger, webDist: webDistDir });
+    s = await startServer({ db, port, host, logger, webDist: webDistDir });
   } catch (err) { await db.close(); throw err; }
   onShutdown(async () => { await s.close(); await db.close(); });
   // The generated secret goes to the terminal only, never into the structured log.
@@ -149,7 +168,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof CliError || err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       console.error(`kiban ${command}: ${err.message}`);
-      return 2;
+      return err instanceof CliError ? 1 : 2;
     }
     console.error(`kiban ${command}: ${err?.message ?? err}`);
     if (process.env.KIBAN_DEBUG) console.error(err);
