@@ -155,8 +155,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'demo': return await demo(rest);
       case 'server': return await server(rest);
       case 'migrate': return await migrate(rest);
-      case 'collector': { const { runCollectorCli } = await import('../../collector/cli.ts'); await runCollectorCli(rest); return process.exitCode ?? 0; }
-      case 'sim': { const { runSimCli } = await import('../../firmware-sims/cli.ts'); await runSimCli(rest); return process.exitCode ?? 0; }
+      case 'collector': { const { runCollectorCli } = await import('../../collector/cli.ts'); await runCollectorCli(rest); return Number(process.exitCode ?? 0); }
+      case 'sim': { const { runSimCli } = await import('../../firmware-sims/cli.ts'); await runSimCli(rest); return Number(process.exitCode ?? 0); }
       case 'bench': { const { runBenchCli } = await import('../../bench/index.ts'); return await runBenchCli(rest); }
       default: console.error(`kiban: unknown command "${command}"\n\n${USAGE}`); return 2;
     }

@@ -1,0 +1,176 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSim, type SimHandle } from '../firmware-sims/index.ts';
+import { ingestBatch, type IngestBatch } from '../server/contracts/ingest.ts';
+import { startCollector, targetsFromSim, type TargetConfig } from './index.ts';
+import { silentLogger } from './logger.ts';
+import { Outbox } from './outbox.ts';
+import { deadUdpPort, startIngestServer, waitFor, type IngestServer } from './test-support/ingest-server.ts';
+
+const TOKEN = 'kbn_collector_e2e_token';
+
+function batchesOf(server: IngestServer): IngestBatch[] {
+  return server.requests.map((r) => r.body as IngestBatch);
+}
+
+describe('collector end to end: simulator → collector → ingest server', () => {
+  let sim: SimHandle;
+  let server: IngestServer;
+
+  beforeAll(async () => {
+    sim = await startSim({ seed: 99, tickMs: 600_000 });
+    server = await startIngestServer((req) => {
+      const parsed = ingestBatch.safeParse(req.body);
+      return parsed.success
+        ? { status: 200, body: { batchId: parsed.data.batchId, accepted: parsed.data.samples.length, inserted: parsed.data.samples.length, duplicate: false } }
+        : { status: 422, body: { error: { code: 'validation', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } } };
+    });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    await server?.close();
+  });
+
+  it('targetsFromSim maps the simulator devices to targets', async () => {
+    const [ups] = sim.devices;
+    const expected: TargetConfig[] = [{ device: 'ups-1', kind: 'ups', profile: 'rfc1628-ups', host: ups.host, port: ups.port, community: 'public', vendor: ups.vendor, model: ups.model }];
+    expect(await targetsFromSim(sim.controlUrl)).toEqual(expected);
+    expect(await targetsFromSim(`${sim.controlUrl}/sim/v1/`)).toEqual(expected);
+  });
+
+  it('polls the UPS, ships contract-valid batches that match the truth, and isolates a dead device', async () => {
+    const outboxDir = await mkdtemp(join(tmpdir(), 'kiban-collector-'));
+    const targets = [
+      ...(await targetsFromSim(sim.controlUrl)).map((t) => ({ ...t, intervalMs: 200 })),
+      // A dead device with a long interval: its timeouts must not delay ups-1.
+      { device: 'ups-dead', kind: 'ups' as const, profile: 'rfc1628-ups', host: '127.0.0.1', port: await deadUdpPort(), intervalMs: 1000 },
+    ];
+    const collector = await startCollector({ name: 'edge-test', serverUrl: server.url, token: TOKEN, outboxDir, targets, flushIntervalMs: 100, logger: silentLogger });
+    const before = server.requests.length;
+    try {
+      await waitFor(() => batchesOf(server).slice(before).flatMap((b) => b.samples).some((s) => s.point.startsWith('ups-dead/')), 8000, 'comm_loss samples from ups-dead');
+      await waitFor(() => collector.stats().polls >= 6, 8000, 'several polls');
+    } finally {
+      await collector.stop();
+    }
+
+    const batches = batchesOf(server).slice(before);
+    expect(batches.length).toBeGreaterThan(0);
+    for (const req of server.requests.slice(before)) expect(req.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    for (const b of batches) {
+      expect(ingestBatch.safeParse(b).success).toBe(true);
+      expect(b.collector).toBe('edge-test');
+      // every sample's point and device are declared in the same batch
+      const declared = new Set(b.points!.map((p) => p.key));
+      const devices = new Set(b.devices!.map((d) => d.name));
+      for (const s of b.samples) {
+        expect(declared.has(s.point), s.point).toBe(true);
+        expect(devices.has(s.point.split('/')[0])).toBe(true);
+      }
+    }
+    const all = batches.flatMap((b) => b.samples);
+    const truth = sim.truth('ups-1')!.values;
+    const okPower = all.filter((s) => s.point === 'ups-1/output.l1.power');
+    expect(okPower.length).toBeGreaterThanOrEqual(3);
+    for (const s of okPower) expect(s).toMatchObject({ value: truth.outputPowerW, quality: 'ok' });
+    expect(all.find((s) => s.point === 'ups-1/output.l1.current')!.value).toBe(truth.outputCurrentA);
+    expect(all.find((s) => s.point === 'ups-1/input.l1.power')!.value).toBe(truth.inputPowerW);
+    // ups-1 kept its 200 ms cadence while ups-dead timed out: one sample per poll, no gaps
+    const polls1 = new Set(okPower.map((s) => s.ts));
+    expect(polls1.size).toBe(okPower.length);
+    const dead = all.filter((s) => s.point.startsWith('ups-dead/'));
+    expect(dead.length).toBeGreaterThan(0);
+    for (const s of dead) expect(s).toMatchObject({ value: null, quality: 'comm_loss' });
+
+    const upsDecl = batches.flatMap((b) => b.devices!).find((d) => d.name === 'ups-1')!;
+    expect(upsDecl).toMatchObject({ kind: 'ups', protocol: 'snmp', address: `127.0.0.1:${sim.devices[0].port}`, profile: 'rfc1628-ups', vendor: sim.devices[0].vendor, model: sim.devices[0].model });
+    const powerDecl = batches.flatMap((b) => b.points!).find((p) => p.key === 'ups-1/output.l1.power')!;
+    expect(powerDecl).toMatchObject({ device: 'ups-1', metric: 'output.l1.power', unit: 'W', kind: 'gauge', role: 'ups.output.power' });
+
+    // stop() sealed the rest and sent it: nothing left behind
+    const stats = collector.stats();
+    expect(stats.batchesPending).toBe(0);
+    expect(stats.batchesSent).toBe(batches.length);
+    expect(stats.samples).toBe(all.length);
+    expect((await (await Outbox.open({ dir: outboxDir, collector: 'x' })).pending())).toEqual([]);
+  });
+
+  it('keeps batches on disk while the server is down and sends them on the next start', async () => {
+    const outboxDir = await mkdtemp(join(tmpdir(), 'kiban-collector-'));
+    const targets = (await targetsFromSim(sim.controlUrl)).map((t) => ({ ...t, intervalMs: 100 }));
+    const down = await startCollector({ name: 'edge-test', serverUrl: 'http://127.0.0.1:9', token: TOKEN, outboxDir, targets, flushIntervalMs: 50, logger: silentLogger });
+    await waitFor(() => down.stats().polls >= 3, 5000, 'polls while server is down');
+    await down.stop();
+    const stranded = down.stats().batchesPending;
+    expect(stranded).toBeGreaterThan(0);
+
+    const before = server.requests.length;
+    const up = await startCollector({ name: 'edge-test', serverUrl: server.url, token: TOKEN, outboxDir, targets: [], logger: silentLogger });
+    await waitFor(() => up.stats().batchesSent >= stranded, 5000, 'stranded batches sent');
+    await up.stop();
+    expect(server.requests.length - before).toBe(stranded);
+    expect(up.stats().batchesPending).toBe(0);
+  });
+
+  it('rejects a bad config before polling anything', async () => {
+    const base = { name: 'edge-test', serverUrl: server.url, token: TOKEN, outboxDir: await mkdtemp(join(tmpdir(), 'kiban-collector-')), logger: silentLogger };
+    await expect(startCollector({ ...base, token: '', targets: [] })).rejects.toThrow(/token/);
+    await expect(startCollector({ ...base, targets: [{ device: 'x', kind: 'ups', profile: 'no-such-profile', host: '127.0.0.1', port: 161 }] })).rejects.toThrow(/no-such-profile\.yaml.*ENOENT/);
+    const t: TargetConfig = { device: 'a', kind: 'ups', profile: 'rfc1628-ups', host: '127.0.0.1', port: 161 };
+    await expect(startCollector({ ...base, targets: [t, t] })).rejects.toThrow(/duplicate device/);
+  });
+});
+
+describe('kiban collector CLI', () => {
+  const cwd = new URL('..', import.meta.url).pathname;
+  const run = (args: string[], env: Record<string, string | undefined> = {}) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', `import('./collector/cli.ts').then((m) => m.runCollectorCli(${JSON.stringify(args)}))`],
+      { cwd, env: { ...process.env, KIBAN_TOKEN: undefined, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return { child, out: () => out, err: () => err, exited };
+  };
+
+  it('prints help', async () => {
+    const r = run(['--help']);
+    expect(await r.exited).toBe(0);
+    expect(r.out()).toContain('Usage: kiban collector');
+    expect(r.out()).toContain('KIBAN_TOKEN');
+  });
+
+  it('requires a token', async () => {
+    const r = run(['--server', 'http://127.0.0.1:1', '--sim', 'http://127.0.0.1:1']);
+    expect(await r.exited).toBe(2);
+    expect(r.err()).toContain('token is required');
+  });
+
+  it('polls targets from --config and from --sim, ships to --server, stops on SIGTERM without logging the token', async () => {
+    const sim = await startSim({ tickMs: 600_000 });
+    const server = await startIngestServer();
+    const dir = await mkdtemp(join(tmpdir(), 'kiban-collector-cli-'));
+    const config = join(dir, 'targets.yaml');
+    await writeFile(config, `targets:\n  - device: ups-cfg\n    kind: ups\n    profile: rfc1628-ups\n    host: 127.0.0.1\n    port: ${sim.devices[0].port}\n`);
+    try {
+      const r = run(['--server', server.url, '--sim', sim.controlUrl, '--config', config, '--outbox', join(dir, 'outbox'), '--interval-ms', '200', '--name', 'edge-cli'], { KIBAN_TOKEN: TOKEN });
+      await waitFor(() => {
+        const points = new Set(server.requests.flatMap((q) => (q.body as IngestBatch).samples.map((s) => s.point.split('/')[0])));
+        return points.has('ups-1') && points.has('ups-cfg');
+      }, 10_000, 'samples from both targets');
+      r.child.kill('SIGTERM');
+      expect(await r.exited).toBe(0);
+      expect(r.out()).toContain('kiban collector: stopped');
+      expect(server.requests[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
+      expect(r.out() + r.err()).not.toContain(TOKEN);
+      for (const line of r.err().trim().split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
+    } finally {
+      await server.close();
+      await sim.stop();
+    }
+  });
+});

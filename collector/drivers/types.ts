@@ -1,0 +1,34 @@
+/**
+ * One small interface for every protocol driver (SNMP now; Modbus and MQTT later). A driver reads all
+ * points of one target according to its profile and returns one reading per point, never fewer:
+ * unreadable points come back with value null and a quality that says why.
+ */
+import type { SampleQuality } from '../../server/contracts/ingest.ts';
+import type { Profile } from '../profile.ts';
+
+export interface PollTarget {
+  device: string;
+  host: string;
+  port: number;
+  /** SNMP v2c community. */
+  community?: string;
+  /** Per-request timeout; the scheduler's deadline bounds the whole poll. */
+  timeoutMs?: number;
+  retries?: number;
+}
+
+export interface RawReading {
+  metric: string;
+  value: number | null;
+  quality: SampleQuality;
+}
+
+export interface Driver {
+  poll(target: PollTarget, profile: Profile, signal: AbortSignal): Promise<RawReading[]>;
+  close(): Promise<void>;
+}
+
+/** Every point of the profile with the same bad quality, e.g. when the device does not answer. */
+export function allPoints(profile: Profile, quality: Exclude<SampleQuality, 'ok'>): RawReading[] {
+  return profile.points.map((p) => ({ metric: p.metric, value: null, quality }));
+}
