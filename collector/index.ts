@@ -124,6 +124,7 @@ async function prepareTarget(target: TargetConfig): Promise<PreparedTarget> {
     kind: p.kind,
     ...(p.role ? { role: p.role } : {}),
     ...(p.description ? { description: p.description } : {}),
+    ...(p.states ? { states: p.states } : {}),
   }));
   return {
     target,

@@ -25,6 +25,8 @@ export const profilePointSchema = z.strictObject({
   scale: z.number().finite().refine((s) => s !== 0, 'scale must not be 0').optional(),
   role: z.string().min(1).max(128).optional(),
   description: z.string().max(512).optional(),
+  /** Labels of an enumerated point (raw integer value → state name), shown instead of the number. */
+  states: z.record(z.string().regex(/^-?\d+$/, 'state keys are integer values'), z.string().min(1).max(64)).optional(),
   /** Raw values that mean "not available" on this device (e.g. -1, 65535): quality `sentinel`. */
   sentinels: z.array(z.number()).optional(),
   /** Plausible range after scaling; values outside keep their value with quality `out_of_range`. */

@@ -11,7 +11,7 @@ export interface DeviceView {
 
 export interface PointView {
   id: number; key: string; device: string; metric: string; unit: string; kind: 'gauge' | 'counter';
-  role: string | null; description: string | null;
+  role: string | null; description: string | null; states: Record<string, string> | null;
 }
 
 const pointColumns = {
@@ -23,6 +23,7 @@ const pointColumns = {
   kind: points.kind,
   role: points.role,
   description: points.description,
+  states: points.states,
 };
 
 export async function listDevices(db: Db): Promise<DeviceView[]> {
@@ -76,15 +77,17 @@ export async function upsertPoints(db: Db, decls: PointDecl[]): Promise<void> {
   if (decls.length === 0) return;
   const col = <K extends keyof PointDecl>(k: K) => decls.map((d) => d[k] ?? null);
   await db.query(
-    `insert into points (device_id, metric, unit, kind, role, description)
-     select d.id, u.metric, u.unit, u.kind::point_kind, u.role, u.description
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-            as u(device, metric, unit, kind, role, description)
+    `insert into points (device_id, metric, unit, kind, role, description, states)
+     select d.id, u.metric, u.unit, u.kind::point_kind, u.role, u.description, u.states::jsonb
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+            as u(device, metric, unit, kind, role, description, states)
        join devices d on d.name = u.device
      on conflict (device_id, metric) do update set
-       unit = excluded.unit, kind = excluded.kind, role = excluded.role, description = excluded.description
-     where (points.unit, points.kind, points.role, points.description)
-       is distinct from (excluded.unit, excluded.kind, excluded.role, excluded.description)`,
-    [col('device'), col('metric'), col('unit'), col('kind'), col('role'), col('description')],
+       unit = excluded.unit, kind = excluded.kind, role = excluded.role, description = excluded.description,
+       states = excluded.states
+     where (points.unit, points.kind, points.role, points.description, points.states)
+       is distinct from (excluded.unit, excluded.kind, excluded.role, excluded.description, excluded.states)`,
+    [col('device'), col('metric'), col('unit'), col('kind'), col('role'), col('description'),
+      decls.map((d) => (d.states ? JSON.stringify(d.states) : null))],
   );
 }

@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  doublePrecision, foreignKey, index, integer, pgEnum, pgTable, primaryKey, serial, smallint, text,
+  doublePrecision, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, serial, smallint, text,
   timestamp, unique, uniqueIndex, uuid,
 } from 'drizzle-orm/pg-core';
 
@@ -60,6 +60,8 @@ export const points = pgTable('points', {
   kind: pointKind('kind').notNull(),
   role: text('role'),
   description: text('description'),
+  /** Labels of an enumerated point: raw integer value → state name, e.g. {"2": "batteryNormal"}. */
+  states: jsonb('states').$type<Record<string, string>>(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [
   unique('points_device_metric_uq').on(t.deviceId, t.metric),

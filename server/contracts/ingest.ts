@@ -46,9 +46,12 @@ export const pointDecl = z.object({
   kind: z.enum(['gauge', 'counter']),
   role: z.string().max(128).optional().openapi({ description: 'what the point means to energy/capacity/alarms, e.g. ups.output.power' }),
   description: z.string().max(512).optional(),
+  states: z.record(z.string().regex(/^-?\d+$/, 'state keys are integer values'), z.string().min(1).max(64)).optional()
+    .openapi({ description: 'labels of an enumerated point, e.g. {"2": "batteryNormal"}', example: { 2: 'batteryNormal', 3: 'batteryLow' } }),
 }).refine((p) => p.key === `${p.device}/${p.metric}`, { message: 'key must equal <device>/<metric>', path: ['key'] })
   .openapi('PointDeclaration');
 export type PointDecl = z.infer<typeof pointDecl>;
+export type PointStates = Record<string, string>;
 
 export const sample = z.object({
   point: pointKey,

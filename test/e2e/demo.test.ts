@@ -54,6 +54,7 @@ describe('the UPS reaches the database and the API', () => {
     expect(points).toEqual(expect.arrayContaining([
       expect.objectContaining({ metric: 'output.l1.power', unit: 'W', role: 'ups.output.power' }),
       expect.objectContaining({ metric: 'output.l1.load', unit: '%', role: 'ups.output.load' }),
+      expect.objectContaining({ metric: 'battery.status', states: expect.objectContaining({ 2: 'batteryNormal', 3: 'batteryLow' }) }),
     ]));
     const devices = (await (await api(stack, '/api/v1/devices')).json()).items;
     expect(devices).toEqual([expect.objectContaining({ name: stack.upsDevice, kind: 'ups', protocol: 'snmp', collector: 'demo-collector' })]);

@@ -38,10 +38,13 @@ function storeContract(backend: string, tier: Tier, open: () => Promise<TestDb>)
       const point = { key: 'ups-a/output.l1.power', device: 'ups-a', metric: 'output.l1.power', unit: 'kW', kind: 'gauge' as const };
       await upsertPoints(db, [point]);
       await upsertPoints(db, [{ ...point, unit: 'W', role: 'ups.output.power' }]);
+      const status = { key: 'ups-a/battery.status', device: 'ups-a', metric: 'battery.status', unit: '', kind: 'gauge' as const, states: { 2: 'batteryNormal', 3: 'batteryLow' } };
+      await upsertPoints(db, [status]);
+      expect((await pointsByKey(db, [status.key]))[0].states).toEqual({ 2: 'batteryNormal', 3: 'batteryLow' });
       expect((await listDevices(db)).filter((d) => d.name === 'ups-a')).toHaveLength(1);
       const pts = await listPoints(db, { device: 'ups-a' });
-      expect(pts).toHaveLength(1);
-      expect(pts[0]).toMatchObject({ key: 'ups-a/output.l1.power', unit: 'W', role: 'ups.output.power', kind: 'gauge' });
+      expect(pts).toHaveLength(2);
+      expect(pts.find((p) => p.metric === 'output.l1.power')).toMatchObject({ key: 'ups-a/output.l1.power', unit: 'W', role: 'ups.output.power', kind: 'gauge' });
       expect(await pointsByKey(db, ['ups-a/output.l1.power', 'nope/x'])).toHaveLength(1);
     });
 

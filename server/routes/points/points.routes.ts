@@ -5,6 +5,7 @@ import { readers } from '../../middlewares/auth.ts';
 export const pointView = z.object({
   key: z.string().openapi({ example: 'ups-1/output.l1.power' }), device: z.string(), metric: z.string(),
   unit: z.string(), kind: z.enum(['gauge', 'counter']), role: z.string().nullable(), description: z.string().nullable(),
+  states: z.record(z.string(), z.string()).nullable().openapi({ description: 'labels of an enumerated point (raw value → state)' }),
 }).openapi('Point');
 
 export const listPointsRoute = createRoute({

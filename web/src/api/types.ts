@@ -36,6 +36,8 @@ export interface Point {
   /** What the point means to energy/capacity/alarms, e.g. `ups.output.power`. */
   role: string | null;
   description: string | null;
+  /** Labels of an enumerated point: raw value → state name. */
+  states: Record<string, string> | null;
 }
 
 export interface LatestSample {

@@ -36,7 +36,7 @@ function PointRow(props: { point: Point; nowMs: number }) {
       </td>
       <td class="num value">
         <Show when={latest()?.value != null} fallback={<span class="muted">{t('points.noSample')}</span>}>
-          {formatValue(latest()!.value!, props.point.unit)}
+          {props.point.states?.[String(latest()!.value)] ?? formatValue(latest()!.value!, props.point.unit)}
         </Show>
       </td>
       <td>
