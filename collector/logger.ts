@@ -1,18 +1,15 @@
-/** Structured logging for the collector: one JSON object per line on stderr by default. */
+/**
+ * The collector logs through the same structured logger as the server (pino, JSON lines, secrets
+ * redacted), on stderr. Anything with these three methods can stand in, e.g. a pino child of the demo.
+ */
+import { createLogger, silentLogger as silentPino } from '../server/lib/logger.ts';
+
 export interface Logger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
 }
 
-function line(level: string, obj: object, msg?: string): string {
-  return JSON.stringify({ level, time: new Date().toISOString(), ...(msg ? { msg } : {}), ...obj }) + '\n';
-}
+export const jsonStderrLogger: Logger = createLogger({ name: 'kiban-collector', destination: 2 });
 
-export const jsonStderrLogger: Logger = {
-  info: (obj, msg) => { process.stderr.write(line('info', obj, msg)); },
-  warn: (obj, msg) => { process.stderr.write(line('warn', obj, msg)); },
-  error: (obj, msg) => { process.stderr.write(line('error', obj, msg)); },
-};
-
-export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+export const silentLogger: Logger = silentPino();

@@ -3,7 +3,8 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(opts: { name?: string; level?: string } = {}): Logger {
+/** `destination: 2` writes to stderr (the collector keeps stdout for its own output). */
+export function createLogger(opts: { name?: string; level?: string; destination?: 1 | 2 } = {}): Logger {
   return pino({
     name: opts.name ?? 'kiban',
     level: opts.level ?? process.env.KIBAN_LOG_LEVEL ?? 'info',
@@ -13,7 +14,7 @@ export function createLogger(opts: { name?: string; level?: string } = {}): Logg
     },
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  }, pino.destination({ fd: opts.destination ?? 1, sync: true }));
 }
 
 export const silentLogger = (): Logger => pino({ level: 'silent' });
