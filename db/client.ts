@@ -3,6 +3,7 @@
  * the `postgres` driver, and TimescaleDB (PostgreSQL with the extension). The rest of Kiban talks to the
  * database only through db/queries/*, which use `orm` (drizzle) or, on hot paths, `query` (raw SQL).
  */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -82,7 +83,42 @@ function arrayParam(v: unknown): unknown {
 
 interface Pending { resolve: (v: { rows: any[] }) => void; reject: (e: Error) => void }
 
+/**
+ * PGlite has no lock of its own: two processes on one data directory would corrupt it. A pid file refuses
+ * the second one with a clear message; a pid file left by a crashed process is taken over.
+ */
+function lockDataDir(dir: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const lockFile = path.join(dir, 'kiban.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lockFile, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(readFileSync(lockFile, 'utf8'));
+      let alive = false;
+      if (Number.isInteger(holder) && holder > 0) {
+        try { process.kill(holder, 0); alive = true; } catch (e) { alive = (e as NodeJS.ErrnoException).code === "EPERM"; }
+      }
+      if (alive) throw new DbError(`embedded database at ${dir} is in use by process ${holder}; stop it or set KIBAN_DATA_DIR to another directory`, 'LOCKED');
+      rmSync(lockFile, { force: true });
+    }
+  }
+  throw new DbError(`could not lock the embedded database at ${dir}`, 'LOCKED');
+}
+
 async function openPglite(dataDir: string | undefined, runMigrations: boolean): Promise<Db> {
+  const unlock = dataDir ? lockDataDir(path.resolve(dataDir)) : () => {};
+  try {
+    return await startPgliteWorker(dataDir, runMigrations, unlock);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+async function startPgliteWorker(dataDir: string | undefined, runMigrations: boolean, unlock: () => void): Promise<Db> {
   const worker = new Worker(new URL('./pglite/worker.mjs', import.meta.url), {
     workerData: { dataDir: dataDir ? path.resolve(dataDir) : undefined, migrationsFolder, runMigrations },
   });
@@ -95,8 +131,7 @@ async function openPglite(dataDir: string | undefined, runMigrations: boolean): 
       if (msg.ready) { worker.off('error', reject); resolve(); }
       else if (msg.initError) {
         worker.terminate();
-        const hint = /lock|already in use/i.test(msg.initError.message) ? ' (is another Kiban process using this data directory?)' : '';
-        reject(new DbError(`embedded database failed to open${dataDir ? ` at ${dataDir}` : ''}: ${msg.initError.message}${hint}`, msg.initError.code));
+        reject(new DbError(`embedded database failed to open${dataDir ? ` at ${dataDir}` : ''}: ${msg.initError.message}`, msg.initError.code));
       }
     };
     worker.once('message', onMessage);
@@ -136,6 +171,7 @@ async function openPglite(dataDir: string | undefined, runMigrations: boolean): 
       await call({ op: 'close' });
       closed = true;
       await worker.terminate();
+      unlock();
     },
   };
 }

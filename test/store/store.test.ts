@@ -117,3 +117,22 @@ describe('TimescaleDB migration (PGlite TimescaleDB build)', () => {
     } finally { await t.close(); }
   });
 });
+
+describe('embedded database directory', () => {
+  it('refuses a second opener with a clear error, keeps data across reopen, and takes over a stale lock', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { openDb } = await import('../../db/client.ts');
+    const dir = mkdtempSync(`${tmpdir()}/kiban-lock-`);
+    try {
+      const first = await openDb({ dataDir: dir });
+      await upsertDevices(first, [{ name: 'kept', kind: 'ups', protocol: 'snmp' }], 'c');
+      await expect(openDb({ dataDir: dir })).rejects.toThrow(/in use by process \d+/);
+      await first.close();
+      writeFileSync(`${dir}/kiban.pid`, '999999999'); // a crashed process's leftover
+      const again = await openDb({ dataDir: dir });
+      expect((await listDevices(again)).map((d) => d.name)).toEqual(['kept']);
+      await again.close();
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+});
