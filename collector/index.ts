@@ -2,13 +2,14 @@
  * Kiban edge collector: polls devices according to their profiles, stores samples durably in a local
  * outbox and ships them to the server's ingest API.
  */
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { DEVICE_KINDS, type DeviceDecl, type PointDecl, type Sample } from '../server/contracts/ingest.ts';
 import { SnmpDriver } from './drivers/snmp/snmp-driver.ts';
 import { allPoints, type Driver, type PollTarget, type RawReading } from './drivers/types.ts';
 import { jsonStderrLogger, type Logger } from './logger.ts';
 import { Outbox } from './outbox.ts';
-import { loadProfile, type Profile } from './profile.ts';
+import { loadProfile, resolveProfilePath, type Profile } from './profile.ts';
 import { PollScheduler } from './scheduler.ts';
 import { Uplink } from './uplink.ts';
 
@@ -243,13 +244,17 @@ const simDeviceSchema = z.object({
   protocol: z.string(),
   host: z.string(),
   port: z.number().int(),
-  snmp: z.object({ community: z.string() }).optional(),
+  snmp: z.object({ community: z.string().optional() }).optional(),
   profile: z.string(),
   vendor: z.string().optional(),
   model: z.string().optional(),
 });
 
-/** Targets for every device a simulator announces at `GET /sim/v1/devices`. */
+/**
+ * Targets for the devices a simulator announces at `GET /sim/v1/devices` that this collector can poll:
+ * a protocol it has a driver for and a profile it ships. Others are left out (the simulator serves more
+ * device kinds than the collector decodes so far).
+ */
 export async function targetsFromSim(simControlUrl: string): Promise<TargetConfig[]> {
   const base = simControlUrl.replace(/\/+$/, '').replace(/\/sim\/v1$/, '');
   const url = `${base}/sim/v1/devices`;
@@ -257,7 +262,7 @@ export async function targetsFromSim(simControlUrl: string): Promise<TargetConfi
   if (!response.ok) throw new Error(`simulator at ${url} answered HTTP ${response.status}`);
   const body = z.object({ items: z.array(simDeviceSchema) }).parse(await response.json());
   return body.items
-    .filter((d) => d.protocol === 'snmp')
+    .filter((d) => d.protocol === 'snmp' && existsSync(resolveProfilePath(d.profile)))
     .map((d) => ({
       device: d.id,
       kind: d.kind,

@@ -136,7 +136,12 @@ describe('the demo as a user runs it (kiban CLI)', () => {
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(first.output()).toMatch(/Admin token: kbn_/);
     expect(await (await fetch(`${a.base}/api/v1/health`)).json()).toMatchObject({ status: 'ok', db: 'pglite' });
-    const key = 'ups-1/output.l1.power';
+    const devices = await waitFor(async () => {
+      const res = await fetch(`${a.base}/api/v1/devices`, { headers: { authorization: `Bearer ${a.token}` } });
+      const items = res.ok ? (await res.json()).items as Array<{ name: string; kind: string }> : [];
+      return items.find((d) => d.kind === 'ups') ? items : undefined;
+    }, 20_000);
+    const key = `${devices.find((d) => d.kind === 'ups')!.name}/output.l1.power`;
     const countSamples = async (base: string, token: string) => {
       const res = await fetch(`${base}/api/v1/series?points=${key}&from=2020-01-01T00:00:00Z&width=10000`, { headers: { authorization: `Bearer ${token}` } });
       return res.ok ? (await res.json()).items[0].samples.length as number : 0;
