@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type SimHandle } from '../firmware-sims/index.ts';
+import { upsMibValueAt } from '../firmware-sims/devices/ups/ups-snmp.ts';
 import { ingestBatch, type IngestBatch } from '../server/contracts/ingest.ts';
 import { startCollector, targetsFromSim, type TargetConfig } from './index.ts';
 import { silentLogger } from './logger.ts';
@@ -35,8 +36,10 @@ describe('collector end to end: simulator → collector → ingest server', () =
   });
 
   it('targetsFromSim maps the simulator devices to targets', async () => {
-    const [ups] = sim.devices;
-    const expected: TargetConfig[] = [{ device: 'ups-1', kind: 'ups', profile: 'rfc1628-ups', host: ups.host, port: ups.port, community: 'public', vendor: ups.vendor, model: ups.model }];
+    // Only the devices this collector has profiles for: the UPS-MIB agents (not the Modbus twins, PDUs, …).
+    const expected: TargetConfig[] = sim.devices.filter((d) => d.profile === 'rfc1628-ups')
+      .map((ups) => ({ device: ups.id, kind: 'ups', profile: 'rfc1628-ups', host: ups.host, port: ups.port, community: 'public', vendor: ups.vendor, model: ups.model }));
+    expect(expected.map((t) => t.device)).toEqual(['ups-a1', 'ups-b1']);
     expect(await targetsFromSim(sim.controlUrl)).toEqual(expected);
     expect(await targetsFromSim(`${sim.controlUrl}/sim/v1/`)).toEqual(expected);
   });
@@ -45,7 +48,7 @@ describe('collector end to end: simulator → collector → ingest server', () =
     const outboxDir = await mkdtemp(join(tmpdir(), 'kiban-collector-'));
     const targets = [
       ...(await targetsFromSim(sim.controlUrl)).map((t) => ({ ...t, intervalMs: 200 })),
-      // A dead device with a long interval: its timeouts must not delay ups-1.
+      // A dead device with a long interval: its timeouts must not delay the live UPSes.
       { device: 'ups-dead', kind: 'ups' as const, profile: 'rfc1628-ups', host: '127.0.0.1', port: await deadUdpPort(), intervalMs: 1000 },
     ];
     const collector = await startCollector({ name: 'edge-test', serverUrl: server.url, token: TOKEN, outboxDir, targets, flushIntervalMs: 100, logger: silentLogger });
@@ -72,23 +75,26 @@ describe('collector end to end: simulator → collector → ingest server', () =
       }
     }
     const all = batches.flatMap((b) => b.samples);
-    const truth = sim.truth('ups-1')!.values;
-    const okPower = all.filter((s) => s.point === 'ups-1/output.l1.power');
+    // What the agent serves for the (frozen) physics state, at the profile's scale.
+    const ups = sim.model.state().ups.get('ups-a1')!;
+    const served = (oid: string, scale = 1) => (upsMibValueAt(ups, 'ups-a1', oid) as number) * scale;
+    const okPower = all.filter((s) => s.point === 'ups-a1/output.l1.power');
     expect(okPower.length).toBeGreaterThanOrEqual(3);
-    for (const s of okPower) expect(s).toMatchObject({ value: truth.outputPowerW, quality: 'ok' });
-    expect(all.find((s) => s.point === 'ups-1/output.l1.current')!.value).toBe(truth.outputCurrentA);
-    expect(all.find((s) => s.point === 'ups-1/input.l1.power')!.value).toBe(truth.inputPowerW);
-    // ups-1 kept its 200 ms cadence while ups-dead timed out: one sample per poll, no gaps
+    for (const s of okPower) expect(s).toMatchObject({ value: served('1.3.6.1.2.1.33.1.4.4.1.4.1'), quality: 'ok' });
+    expect(all.find((s) => s.point === 'ups-a1/output.l1.current')!.value).toBeCloseTo(served('1.3.6.1.2.1.33.1.4.4.1.3.1', 0.1), 9);
+    expect(all.find((s) => s.point === 'ups-a1/input.l1.power')!.value).toBe(served('1.3.6.1.2.1.33.1.3.3.1.5.1'));
+    // ups-a1 kept its 200 ms cadence while ups-dead timed out: one sample per poll, no gaps
     const polls1 = new Set(okPower.map((s) => s.ts));
     expect(polls1.size).toBe(okPower.length);
     const dead = all.filter((s) => s.point.startsWith('ups-dead/'));
     expect(dead.length).toBeGreaterThan(0);
     for (const s of dead) expect(s).toMatchObject({ value: null, quality: 'comm_loss' });
 
-    const upsDecl = batches.flatMap((b) => b.devices!).find((d) => d.name === 'ups-1')!;
-    expect(upsDecl).toMatchObject({ kind: 'ups', protocol: 'snmp', address: `127.0.0.1:${sim.devices[0].port}`, profile: 'rfc1628-ups', vendor: sim.devices[0].vendor, model: sim.devices[0].model });
-    const powerDecl = batches.flatMap((b) => b.points!).find((p) => p.key === 'ups-1/output.l1.power')!;
-    expect(powerDecl).toMatchObject({ device: 'ups-1', metric: 'output.l1.power', unit: 'W', kind: 'gauge', role: 'ups.output.power' });
+    const simUps = sim.devices.find((d) => d.id === 'ups-a1')!;
+    const upsDecl = batches.flatMap((b) => b.devices!).find((d) => d.name === 'ups-a1')!;
+    expect(upsDecl).toMatchObject({ kind: 'ups', protocol: 'snmp', address: `127.0.0.1:${simUps.port}`, profile: 'rfc1628-ups', vendor: simUps.vendor, model: simUps.model });
+    const powerDecl = batches.flatMap((b) => b.points!).find((p) => p.key === 'ups-a1/output.l1.power')!;
+    expect(powerDecl).toMatchObject({ device: 'ups-a1', metric: 'output.l1.power', unit: 'W', kind: 'gauge', role: 'ups.output.power' });
 
     // stop() sealed the rest and sent it: nothing left behind
     const stats = collector.stats();
@@ -155,12 +161,12 @@ describe('kiban collector CLI', () => {
     const server = await startIngestServer();
     const dir = await mkdtemp(join(tmpdir(), 'kiban-collector-cli-'));
     const config = join(dir, 'targets.yaml');
-    await writeFile(config, `targets:\n  - device: ups-cfg\n    kind: ups\n    profile: rfc1628-ups\n    host: 127.0.0.1\n    port: ${sim.devices[0].port}\n`);
+    await writeFile(config, `targets:\n  - device: ups-cfg\n    kind: ups\n    profile: rfc1628-ups\n    host: 127.0.0.1\n    port: ${sim.devices.find((d) => d.id === 'ups-a1')!.port}\n`);
     try {
       const r = run(['--server', server.url, '--sim', sim.controlUrl, '--config', config, '--outbox', join(dir, 'outbox'), '--interval-ms', '200', '--name', 'edge-cli'], { KIBAN_TOKEN: TOKEN });
       await waitFor(() => {
         const points = new Set(server.requests.flatMap((q) => (q.body as IngestBatch).samples.map((s) => s.point.split('/')[0])));
-        return points.has('ups-1') && points.has('ups-cfg');
+        return points.has('ups-a1') && points.has('ups-cfg');
       }, 10_000, 'samples from both targets');
       r.child.kill('SIGTERM');
       expect(await r.exited).toBe(0);

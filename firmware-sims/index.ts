@@ -1,67 +1,83 @@
 /**
- * Kiban firmware simulators: simulated data-center devices on loopback, speaking the same protocols and
- * MIBs as the real hardware, plus a control API for discovery and ground truth.
+ * Kiban firmware simulators: a whole simulated data center on loopback. One physics model (the site:
+ * racks, PDUs, UPSes, cooling, meters, sensors) drives protocol adapters that speak the real vendors'
+ * MIBs, register maps and topics; a control API lists the devices, exposes ground truth and injects faults.
  */
-import { startControlServer, createControlApp, type ControlServer } from './control/server.ts';
-import { startUpsAgent, type UpsAgent } from './devices/ups/snmp-agent.ts';
-import { SimulatedUps, type UpsTruthValues } from './devices/ups/ups.ts';
-import { deriveSeed } from './physics/prng.ts';
+import { startControlServer, type ControlServer } from './control/server.ts';
+import { createSimControlApp } from './control/sim-app.ts';
+import { startCracs } from './devices/crac/crac-modbus.ts';
+import { startMeters } from './devices/meter/meter-modbus.ts';
+import { startPduFleet } from './devices/pdu/fleet.ts';
+import { startRackSensors } from './devices/sensor/rack-sensors.ts';
+import { startUpsModbus } from './devices/ups/ups-modbus.ts';
+import { startUpsSnmp } from './devices/ups/ups-snmp.ts';
+import { SiteModel, simContextFor } from './physics/site-model.ts';
+import { startEmbeddedBroker } from './protocols/mqtt/broker.ts';
+import type { TrapReceiver } from './protocols/snmp/notifier.ts';
+import { defaultDemoSite, generateSite, loadSiteFile } from './site/spec.ts';
+import type { SimEndpoint, SiteSpec } from './site/types.ts';
 
 export { PortInUseError } from './protocols/snmp/agent.ts';
-export type { UpsTruthValues } from './devices/ups/ups.ts';
+export type { SimEndpoint, SiteSpec } from './site/types.ts';
+/** A device as listed by GET /sim/v1/devices. */
+export type SimDevice = SimEndpoint;
 
-export interface SimDevice {
-  id: string;
-  kind: 'ups';
-  protocol: 'snmp';
-  host: string;
-  port: number;
-  snmp: { version: '2c'; community: string };
-  /** Collector profile that decodes this device, e.g. `rfc1628-ups`. */
-  profile: string;
-  vendor: string;
-  model: string;
-}
-
-export interface SimTruth {
-  device: string;
-  /** Time of the physics tick the values belong to (ISO 8601). */
-  ts: string;
-  values: UpsTruthValues;
-}
-
-export interface SimHandle {
-  devices: SimDevice[];
-  /** Base URL of the control API, e.g. `http://127.0.0.1:8090` (routes live under `/sim/v1`). */
-  controlUrl: string;
-  controlPort: number;
-  stop(): Promise<void>;
-  truth(deviceId: string): SimTruth | undefined;
-}
+export interface SimTruth { device: string; kind: string; ts: string; values: Record<string, any> }
 
 export interface SimOptions {
   /** Loopback by default: simulators must never be reachable from the network by accident. */
   host?: string;
   /** HTTP control API port; 0 = a free port. */
   controlPort?: number;
-  /** UDP port of the first SNMP device; 0 = a free port. */
+  /** UDP port of the first UPS's SNMP agent; 0 = a free port (others always get free ports). */
   snmpPort?: number;
+  /** First UDP port of the PDU fleet (PDU n at basePort + n); 0 = free ports. */
+  pduBasePort?: number;
   community?: string;
+  /** SNMPv3 authPriv (SHA/AES-128) user of every UPS agent. */
+  v3User?: { user: string; authKey: string; privKey: string };
+  /** Receivers of UPS traps (SNMPv2c notifications). */
+  trapReceivers?: TrapReceiver[];
   seed?: number;
-  /** How often physics advances; SNMP values are constant between ticks. */
+  /** Wall-clock interval between physics ticks; values are constant between ticks. */
   tickMs?: number;
-  /** Rated output power of the UPS in W. */
-  ratedW?: number;
+  /** Simulated seconds per wall-clock second (e.g. 60 builds an hour of history per minute). */
+  speed?: number;
+  /** The site: explicit, from a file, generated with N racks, or the small demo site. */
+  site?: SiteSpec;
+  siteFile?: string;
+  racks?: number;
+  /** MQTT broker for the rack sensors; unset = an embedded broker on a free port. */
+  mqttUrl?: string;
+  sensorPublishIntervalMs?: number;
+  /** Topic prefix segment for the site (unique per test run on a shared broker). */
+  mqttSite?: string;
   /** Injectable wall clock for deterministic tests. */
   clock?: () => number;
 }
 
-export const SIM_DEFAULTS = { host: '127.0.0.1', community: 'public', seed: 1628, tickMs: 2000, ratedW: 8000 } as const;
+export const SIM_DEFAULTS = {
+  host: '127.0.0.1', community: 'public', seed: 1628, tickMs: 2000, speed: 1, sensorPublishIntervalMs: 10_000,
+  v3User: { user: 'kiban', authKey: 'kiban-auth-key', privKey: 'kiban-priv-key' },
+} as const;
 
-interface RunningUps {
-  ups: SimulatedUps;
-  agent: UpsAgent;
-  device: SimDevice;
+export interface SimHandle {
+  devices: SimEndpoint[];
+  /** Base URL of the control API, e.g. `http://127.0.0.1:8090` (routes live under `/sim/v1`). */
+  controlUrl: string;
+  controlPort: number;
+  mqttUrl: string;
+  spec: SiteSpec;
+  model: SiteModel;
+  truth(deviceId: string): SimTruth | undefined;
+  stop(): Promise<void>;
+}
+
+async function siteFrom(opts: SimOptions, seed: number): Promise<SiteSpec> {
+  if (opts.site) return opts.site;
+  if (opts.siteFile) return loadSiteFile(opts.siteFile);
+  if (opts.racks !== undefined) return generateSite({ racks: opts.racks, seed });
+  return defaultDemoSite(seed);
 }
 
 export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
@@ -69,76 +85,97 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
   const community = opts.community ?? SIM_DEFAULTS.community;
   const seed = opts.seed ?? SIM_DEFAULTS.seed;
   const tickMs = opts.tickMs ?? SIM_DEFAULTS.tickMs;
-  const ratedW = opts.ratedW ?? SIM_DEFAULTS.ratedW;
+  const speed = opts.speed ?? SIM_DEFAULTS.speed;
   const clock = opts.clock ?? Date.now;
   if (!(tickMs > 0)) throw new Error(`tickMs must be > 0, got ${tickMs}`);
-  if (!(ratedW > 0)) throw new Error(`ratedW must be > 0, got ${ratedW}`);
+  if (!(speed > 0)) throw new Error(`speed must be > 0, got ${speed}`);
+
+  const spec = await siteFrom(opts, seed);
   const startedAtMs = clock();
-  // A device listening on the wildcard address is reached through loopback.
-  const advertisedHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-
-  const running: RunningUps[] = [];
+  const model = new SiteModel(spec, { seed, startSimTimeMs: startedAtMs });
+  const ctx = simContextFor(model, startedAtMs);
+  const closers: Array<() => Promise<void>> = [];
+  const endpoints: SimEndpoint[] = [];
   let control: ControlServer | undefined;
+  let physics: NodeJS.Timeout | undefined;
+  const stopAll = async () => {
+    if (physics) clearInterval(physics);
+    // One after another, in reverse start order: the rack sensors must publish "offline" and disconnect
+    // while the embedded broker is still up. Closing everything at once closed the broker under them, their
+    // MQTT callbacks never fired and, with nothing else holding the event loop, `kiban sim` died on
+    // SIGTERM with exit 13 (unsettled top-level await) instead of 0.
+    for (const close of closers.reverse()) await Promise.resolve().then(close).catch(() => undefined);
+    closers.length = 0;
+  };
+
   try {
-    const id = 'ups-1';
-    const ups = new SimulatedUps({ id, seed: deriveSeed(seed, id), ratedOutputW: ratedW }, startedAtMs);
-    const agent = await startUpsAgent(ups, { host, port: opts.snmpPort ?? 0, community, startedAtMs, clock });
-    running.push({
-      ups,
-      agent,
-      device: {
-        id,
-        kind: 'ups',
-        protocol: 'snmp',
-        host: advertisedHost,
-        port: agent.port,
-        snmp: { version: '2c', community },
-        profile: 'rfc1628-ups',
-        vendor: ups.identity.manufacturer,
-        model: ups.identity.model,
-      },
+    const upsIds = spec.ups.map((u) => u.id);
+    for (const [i, upsId] of upsIds.entries()) {
+      const snmpAgent = await startUpsSnmp(ctx, upsId, {
+        host, port: i === 0 ? opts.snmpPort ?? 0 : 0, community, v3User: opts.v3User ?? SIM_DEFAULTS.v3User,
+        trapReceivers: opts.trapReceivers,
+      });
+      closers.push(() => snmpAgent.close());
+      endpoints.push(snmpAgent.endpoint);
+    }
+    for (const upsId of upsIds) {
+      const modbus = await startUpsModbus(ctx, upsId, { host, port: 0 });
+      closers.push(() => modbus.close());
+      endpoints.push({ ...modbus.endpoint, id: `${upsId}-modbus` });
+    }
+    const pdus = await startPduFleet(ctx, {
+      host, community, basePort: opts.pduBasePort,
+      onSwitch: (pduId, outlet, on) => model.setOutletPower(pduId, outlet, on),
     });
+    closers.push(() => pdus.close());
+    for (const p of pdus.endpoints) {
+      endpoints.push({
+        id: p.pduId, kind: 'pdu', protocol: 'snmp', host: p.host, port: p.port, profile: p.profile,
+        vendor: p.vendor === 'raritan' ? 'Raritan' : 'Server Technology', model: p.model, rackId: p.rackId,
+        snmp: { version: '2c', community: p.snmp.community },
+      });
+    }
+    const cracs = await startCracs(ctx, { host, onCommand: (id, command) => model.commandCrac(id, command) });
+    closers.push(() => cracs.close());
+    endpoints.push(...cracs.endpoints);
+    const meters = await startMeters(ctx, { host });
+    closers.push(() => meters.close());
+    endpoints.push(...meters.endpoints);
 
-    const truth = (deviceId: string): SimTruth | undefined => {
-      const entry = running.find((r) => r.device.id === deviceId);
-      if (!entry) return undefined;
-      return { device: deviceId, ts: new Date(entry.ups.valuesAtMs).toISOString(), values: entry.ups.truth() };
-    };
-    const app = createControlApp({
-      devices: () => running.map((r) => ({ ...r.device, snmp: { ...r.device.snmp } })),
-      truth: (deviceId) => {
-        const t = truth(deviceId);
-        return t && { ...t, values: { ...t.values } };
-      },
+    let mqttUrl = opts.mqttUrl;
+    if (!mqttUrl) {
+      const broker = await startEmbeddedBroker({ host, port: 0 });
+      closers.push(() => broker.close());
+      mqttUrl = broker.url;
+    }
+    const sensors = await startRackSensors(ctx, {
+      brokerUrl: mqttUrl, site: opts.mqttSite ?? spec.name,
+      publishIntervalMs: opts.sensorPublishIntervalMs ?? SIM_DEFAULTS.sensorPublishIntervalMs,
+      sensorMode: (rackId) => (model.faults.sensorMode(rackId) === 'silent' ? 'silent' : 'normal'),
     });
-    control = await startControlServer(app, host, opts.controlPort ?? 0);
+    closers.push(() => sensors.close());
+    endpoints.push(...sensors.endpoints);
 
-    const physics = setInterval(() => {
-      const now = clock();
-      for (const r of running) {
-        r.ups.advance(now);
-        r.agent.publish();
-      }
-    }, tickMs);
+    control = await startControlServer(createSimControlApp({ endpoints: () => endpoints, model }), host, opts.controlPort ?? 0);
+    const controlServer = control;
+    closers.unshift(() => controlServer.close());
+
+    // Simulated time runs `speed` times faster than the wall clock, from the moment the simulator started.
+    physics = setInterval(() => model.advance(startedAtMs + (clock() - startedAtMs) * speed), tickMs);
     physics.unref();
 
+    const truth = (deviceId: string): SimTruth | undefined => {
+      const values = model.truth(deviceId) as Record<string, any> | undefined;
+      if (!values) return undefined;
+      return { device: deviceId, kind: model.deviceKind(deviceId) ?? 'unknown', ts: new Date(model.state().simTimeMs).toISOString(), values };
+    };
     let stopped: Promise<void> | undefined;
-    const controlServer = control;
     return {
-      devices: running.map((r) => r.device),
-      controlUrl: controlServer.url,
-      controlPort: controlServer.port,
-      truth,
-      stop() {
-        stopped ??= (async () => {
-          clearInterval(physics);
-          await Promise.all([controlServer.close(), ...running.map((r) => r.agent.close())]);
-        })();
-        return stopped;
-      },
+      devices: endpoints, controlUrl: controlServer.url, controlPort: controlServer.port, mqttUrl, spec, model, truth,
+      stop: () => (stopped ??= stopAll()),
     };
   } catch (err) {
-    await Promise.allSettled([control?.close(), ...running.map((r) => r.agent.close())]);
+    await stopAll();
     throw err;
   }
 }

@@ -1,297 +1,304 @@
-import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { promisify } from 'node:util';
-import * as snmp from 'net-snmp';
+/**
+ * End-to-end tests of the whole simulated data center (issue 3, acceptance 1 and 2): the real simulator
+ * (`startSim`) read by real third-party clients — net-snmp's snmpbulkwalk/snmpget (v2c and v3 authPriv),
+ * mbpoll, Python pymodbus, mosquitto_sub against the Mosquitto broker on 127.0.0.1:1883 — and energy
+ * conservation checked on the values those clients read, against the ground truth of the control API.
+ *
+ * Physics is paused for this file (tickMs of 10 minutes: the state of the first tick is served for the
+ * whole run), so protocol values and truth describe the same instant and can be compared exactly, up to
+ * the integer resolution of each protocol.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIM_DEFAULTS, startSim, type SimHandle } from './index.ts';
-import { scalarInstanceOid, tableCellOid, UPS_INPUT_TABLE, UPS_OUTPUT_TABLE } from './devices/ups/rfc1628.ts';
+import { startSim, type SimHandle } from './index.ts';
+import {
+  api, compareOids, device, mbpoll, mosquittoSub, pymodbusRead, skipWithout, snmpbulkwalk, snmpget, SNMP_V3_ARGS, truth,
+  type WalkLine,
+} from './test-support/clients.ts';
 
-const OID = {
-  sysDescr: '1.3.6.1.2.1.1.1.0',
-  sysObjectID: '1.3.6.1.2.1.1.2.0',
-  sysUpTime: '1.3.6.1.2.1.1.3.0',
-  sysName: '1.3.6.1.2.1.1.5.0',
-  manufacturer: '1.3.6.1.2.1.33.1.1.1.0',
-  model: '1.3.6.1.2.1.33.1.1.2.0',
-  upsSoftwareVersion: '1.3.6.1.2.1.33.1.1.3.0',
-  agentSoftwareVersion: '1.3.6.1.2.1.33.1.1.4.0',
-  identName: '1.3.6.1.2.1.33.1.1.5.0',
-  attachedDevices: '1.3.6.1.2.1.33.1.1.6.0',
-  batteryStatus: '1.3.6.1.2.1.33.1.2.1.0',
-  secondsOnBattery: '1.3.6.1.2.1.33.1.2.2.0',
-  minutesRemaining: '1.3.6.1.2.1.33.1.2.3.0',
-  chargeRemaining: '1.3.6.1.2.1.33.1.2.4.0',
-  batteryVoltage: '1.3.6.1.2.1.33.1.2.5.0',
-  batteryCurrent: '1.3.6.1.2.1.33.1.2.6.0',
-  batteryTemperature: '1.3.6.1.2.1.33.1.2.7.0',
-  inputLineBads: '1.3.6.1.2.1.33.1.3.1.0',
-  inputNumLines: '1.3.6.1.2.1.33.1.3.2.0',
-  inputFrequency: '1.3.6.1.2.1.33.1.3.3.1.2.1',
-  inputVoltage: '1.3.6.1.2.1.33.1.3.3.1.3.1',
-  inputCurrent: '1.3.6.1.2.1.33.1.3.3.1.4.1',
-  inputTruePower: '1.3.6.1.2.1.33.1.3.3.1.5.1',
-  outputSource: '1.3.6.1.2.1.33.1.4.1.0',
-  outputFrequency: '1.3.6.1.2.1.33.1.4.2.0',
-  outputNumLines: '1.3.6.1.2.1.33.1.4.3.0',
-  outputVoltage: '1.3.6.1.2.1.33.1.4.4.1.2.1',
-  outputCurrent: '1.3.6.1.2.1.33.1.4.4.1.3.1',
-  outputPower: '1.3.6.1.2.1.33.1.4.4.1.4.1',
-  outputPercentLoad: '1.3.6.1.2.1.33.1.4.4.1.5.1',
+const UPS_MIB = '1.3.6.1.2.1.33';
+const RARITAN = '1.3.6.1.4.1.13742.6';
+const SENTRY4 = '1.3.6.1.4.1.1718.4';
+const UPS = {
+  outputSource: `${UPS_MIB}.1.4.1.0`,
+  inputTruePower: `${UPS_MIB}.1.3.3.1.5.1`,
+  outputPower: `${UPS_MIB}.1.4.4.1.4.1`,
+  outputPercentLoad: `${UPS_MIB}.1.4.4.1.5.1`,
+  minutesRemaining: `${UPS_MIB}.1.2.3.0`,
+  batteryVoltage: `${UPS_MIB}.1.2.5.0`,
 } as const;
+/** Raritan measurementsOutletSensorValue / measurementsInletSensorValue; sensorType activePower = 5. */
+const RARITAN_OUTLET_VALUE = `${RARITAN}.5.4.3.1.4`;
+const RARITAN_INLET_ACTIVE_POWER = `${RARITAN}.5.2.3.1.4.1.1.5`;
+/** Sentry4 st4OutletActivePower (W) and st4InputCordActivePower (W). */
+const SENTRY4_OUTLET_ACTIVE_POWER = `${SENTRY4}.1.8.3.1.7`;
+const SENTRY4_CORD_ACTIVE_POWER = `${SENTRY4}.1.3.3.1.3.1.1`;
 
-function snmpGet(port: number, oids: string[], community = 'public', timeout = 2000): Promise<snmp.Varbind[]> {
-  const session = snmp.createSession('127.0.0.1', community, { port, version: snmp.Version2c, timeout, retries: 0 });
-  return new Promise<snmp.Varbind[]>((resolve, reject) => {
-    session.get(oids, (error, varbinds) => {
-      session.close();
-      if (error) reject(error);
-      else resolve(varbinds ?? []);
-    });
-  });
-}
+const mqttSite = `e2e-sim-${process.pid}-${Date.now()}`;
+let sim: SimHandle;
 
-async function getJson(url: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(url);
-  return { status: res.status, body: await res.json() };
-}
-
-describe('simulated RFC 1628 UPS over SNMP v2c', () => {
-  let sim: SimHandle;
-  let port: number;
-
-  beforeAll(async () => {
-    // A long tick keeps values fixed for the whole suite, so SNMP and truth can be compared exactly.
-    sim = await startSim({ controlPort: 0, snmpPort: 0, seed: 7, tickMs: 600_000 });
-    port = sim.devices[0].port;
-  });
-  afterAll(async () => {
-    await sim?.stop();
-  });
-
-  it('declares one UPS device with its SNMP endpoint', () => {
-    expect(sim.devices).toHaveLength(1);
-    const [ups] = sim.devices;
-    expect(ups).toMatchObject({ id: 'ups-1', kind: 'ups', protocol: 'snmp', host: '127.0.0.1', snmp: { version: '2c', community: 'public' }, profile: 'rfc1628-ups' });
-    expect(ups.port).toBeGreaterThan(0);
-    expect(sim.controlPort).toBeGreaterThan(0);
-    expect(sim.controlUrl).toBe(`http://127.0.0.1:${sim.controlPort}`);
-  });
-
-  it('answers the system and identity groups with the right types', async () => {
-    const vbs = await snmpGet(port, [OID.sysDescr, OID.sysObjectID, OID.sysUpTime, OID.sysName, OID.manufacturer, OID.model,
-      OID.upsSoftwareVersion, OID.agentSoftwareVersion, OID.identName, OID.attachedDevices]);
-    for (const vb of vbs) expect(snmp.isVarbindError(vb)).toBe(false);
-    expect(vbs[0].type).toBe(snmp.ObjectType.OctetString);
-    expect(String(vbs[0].value)).toContain('Kiban');
-    expect(vbs[1].type).toBe(snmp.ObjectType.OID);
-    expect(vbs[1].value).toBe('1.3.6.1.2.1.33');
-    expect(vbs[2].type).toBe(snmp.ObjectType.TimeTicks);
-    expect(vbs[3].value?.toString()).toBe('ups-1');
-    expect(vbs[4].value?.toString()).toBe(sim.devices[0].vendor);
-    expect(vbs[5].value?.toString()).toBe(sim.devices[0].model);
-    expect(vbs[8].value?.toString()).toBe('ups-1');
-    for (const vb of vbs.slice(4)) expect(vb.type).toBe(snmp.ObjectType.OctetString);
-  });
-
-  it('serves output power and percent load at the RFC 1628 OIDs, consistent with the rating', async () => {
-    const [power, load, voltage, current, source] = await snmpGet(port, [OID.outputPower, OID.outputPercentLoad, OID.outputVoltage, OID.outputCurrent, OID.outputSource]);
-    expect(power.type).toBe(snmp.ObjectType.Integer);
-    const watts = power.value as number;
-    expect(Number.isInteger(watts)).toBe(true);
-    expect(watts).toBeGreaterThan(0.35 * SIM_DEFAULTS.ratedW);
-    expect(watts).toBeLessThan(0.65 * SIM_DEFAULTS.ratedW);
-    expect(load.value).toBe(Math.round((100 * watts) / SIM_DEFAULTS.ratedW));
-    expect(voltage.value as number).toBeGreaterThanOrEqual(228);
-    expect(voltage.value as number).toBeLessThanOrEqual(232);
-    // current in 0.1 A: W / (V · pf) with pf in a plausible range
-    const amps = (current.value as number) / 10;
-    const pf = watts / ((voltage.value as number) * amps);
-    expect(pf).toBeGreaterThan(0.9);
-    expect(pf).toBeLessThanOrEqual(1);
-    expect(source.value).toBe(3); // normal
-  });
-
-  it('draws more input power than it delivers, with a realistic efficiency', async () => {
-    const [inPower, outPower, inVoltage, inFrequency, lineBads, numLines] = await snmpGet(port,
-      [OID.inputTruePower, OID.outputPower, OID.inputVoltage, OID.inputFrequency, OID.inputLineBads, OID.inputNumLines]);
-    const efficiency = (outPower.value as number) / (inPower.value as number);
-    expect(efficiency).toBeGreaterThan(0.93);
-    expect(efficiency).toBeLessThan(0.97);
-    expect(Math.abs((inVoltage.value as number) - 230)).toBeLessThanOrEqual(3);
-    expect(Math.abs((inFrequency.value as number) - 500)).toBeLessThanOrEqual(1);
-    expect(lineBads.type).toBe(snmp.ObjectType.Counter32);
-    expect(numLines.value).toBe(1);
-  });
-
-  it('answers the battery group', async () => {
-    const vbs = await snmpGet(port, [OID.batteryStatus, OID.secondsOnBattery, OID.minutesRemaining, OID.chargeRemaining, OID.batteryVoltage, OID.batteryCurrent, OID.batteryTemperature]);
-    const [status, seconds, minutes, charge, volts, , temperature] = vbs.map((v) => v.value as number);
-    expect(status).toBe(2);
-    expect(seconds).toBe(0);
-    expect(minutes).toBeGreaterThan(5);
-    expect(charge).toBe(100);
-    expect(volts).toBe(2730);
-    expect(temperature).toBeGreaterThan(15);
-    expect(temperature).toBeLessThan(35);
-  });
-
-  it('returns noSuchInstance for a scalar read without .0 / a table column read with .0', async () => {
-    const [badTable, badScalar] = await snmpGet(port, ['1.3.6.1.2.1.33.1.4.4.1.5.0', '1.3.6.1.2.1.33.1.4.1']);
-    expect(snmp.isVarbindError(badTable)).toBe(true);
-    expect(snmp.isVarbindError(badScalar)).toBe(true);
-  });
-
-  it('ignores requests with a wrong community', async () => {
-    await expect(snmpGet(port, [OID.sysName], 'not-the-community', 300)).rejects.toThrow(/timed out/i);
-  });
-
-  it('control API: devices and truth agree with SNMP', async () => {
-    const devices = await getJson(`${sim.controlUrl}/sim/v1/devices`);
-    expect(devices.status).toBe(200);
-    expect(devices.body.items).toEqual(sim.devices);
-
-    const truth = await getJson(`${sim.controlUrl}/sim/v1/truth/ups-1`);
-    expect(truth.status).toBe(200);
-    expect(truth.body.device).toBe('ups-1');
-    expect(Number.isNaN(Date.parse(truth.body.ts))).toBe(false);
-    const v = truth.body.values;
-    const vbs = await snmpGet(port, [OID.outputPower, OID.outputPercentLoad, OID.outputVoltage, OID.outputCurrent, OID.outputFrequency,
-      OID.inputTruePower, OID.inputVoltage, OID.inputCurrent, OID.inputFrequency, OID.batteryVoltage, OID.minutesRemaining, OID.batteryTemperature]);
-    const raw = vbs.map((vb) => vb.value as number);
-    expect(v.outputPowerW).toBe(raw[0]);
-    expect(v.outputPercentLoad).toBe(raw[1]);
-    expect(v.outputVoltageV).toBe(raw[2]);
-    expect(v.outputCurrentA).toBeCloseTo(raw[3] / 10, 9);
-    expect(v.outputFrequencyHz).toBeCloseTo(raw[4] / 10, 9);
-    expect(v.inputPowerW).toBe(raw[5]);
-    expect(v.inputVoltageV).toBe(raw[6]);
-    expect(v.inputCurrentA).toBeCloseTo(raw[7] / 10, 9);
-    expect(v.inputFrequencyHz).toBeCloseTo(raw[8] / 10, 9);
-    expect(v.batteryVoltageV).toBeCloseTo(raw[9] / 10, 9);
-    expect(v.batteryMinutesRemaining).toBe(raw[10]);
-    expect(v.batteryTemperatureC).toBe(raw[11]);
-    expect(sim.truth('ups-1')?.values).toEqual(v);
-  });
-
-  it('control API: unknown device and unknown route give JSON 404s', async () => {
-    const missing = await getJson(`${sim.controlUrl}/sim/v1/truth/no-such-ups`);
-    expect(missing.status).toBe(404);
-    expect(missing.body.error.code).toBe('not_found');
-    expect(missing.body.error.message).toContain('no-such-ups');
-    expect(sim.truth('no-such-ups')).toBeUndefined();
-    const route = await getJson(`${sim.controlUrl}/sim/v1/faults`);
-    expect(route.status).toBe(404);
-  });
-
-  const snmpgetPath = '/usr/bin/snmpget';
-  const haveSnmpget = existsSync(snmpgetPath);
-  if (!haveSnmpget && process.env.CI === 'true') {
-    it('needs the Debian snmpget binary in CI (apt-get install snmp)', () => {
-      expect.fail(`${snmpgetPath} is missing; install the 'snmp' package`);
-    });
-  }
-  it.skipIf(!haveSnmpget)('net-snmp snmpget reads the same percent load as the truth', async () => {
-    const { stdout } = await promisify(execFile)(snmpgetPath, ['-v2c', '-c', 'public', '-Oqv', `127.0.0.1:${port}`, OID.outputPercentLoad]);
-    expect(Number(stdout.trim())).toBe(sim.truth('ups-1')!.values.outputPercentLoad);
+beforeAll(async () => {
+  sim = await startSim({
+    controlPort: 0, mqttUrl: 'mqtt://127.0.0.1:1883', mqttSite, sensorPublishIntervalMs: 1000,
+    // Paused physics: one instant for the whole file.
+    tickMs: 600_000,
   });
 });
+afterAll(async () => {
+  await sim?.stop();
+});
 
-describe('physics ticks', () => {
-  it('holds values between ticks and moves them on the next tick', async () => {
-    const sim = await startSim({ seed: 3, tickMs: 40 });
+function expectStrictlyIncreasing(lines: WalkLine[]) {
+  for (let i = 1; i < lines.length; i++) {
+    if (compareOids(lines[i - 1].oid, lines[i].oid) >= 0) throw new Error(`OID not increasing: ${lines[i - 1].oid} then ${lines[i].oid}`);
+  }
+}
+const value = (lines: WalkLine[], oid: string) => {
+  const line = lines.find((l) => l.oid === oid);
+  if (!line) throw new Error(`${oid} not in the walk`);
+  return Number(/-?\d+/.exec(line.value)![0]);
+};
+
+describe('third-party clients read the simulators (acceptance 1)', () => {
+  it.skipIf(skipWithout('snmpbulkwalk'))('snmpbulkwalk v2c walks the whole UPS-MIB of ups-a1 in strictly increasing OID order, values = truth', async () => {
+    const walk = await snmpbulkwalk(device(sim, 'ups-a1').port, UPS_MIB);
+    expect(walk.code, walk.stderr).toBe(0);
+    expect(walk.stderr).not.toMatch(/not increasing/i);
+    expectStrictlyIncreasing(walk.lines);
+    expect(walk.lines.length).toBeGreaterThan(45);
+    const ups = await truth(sim, 'ups-a1');
+    expect(value(walk.lines, UPS.outputSource)).toBe(3); // normal(3)
+    expect(value(walk.lines, UPS.outputPower)).toBe(Math.round(ups.outputPowerW));
+    expect(value(walk.lines, UPS.inputTruePower)).toBe(Math.round(ups.inputPowerW));
+    expect(value(walk.lines, UPS.outputPercentLoad)).toBe(Math.round(ups.outputPercentLoad));
+    expect(value(walk.lines, UPS.batteryVoltage)).toBe(Math.round(ups.batteryVoltageV * 10)); // 0.1 V DC
+  });
+
+  it.skipIf(skipWithout('snmpbulkwalk'))('snmpbulkwalk v3 authPriv (SHA/AES) walks the same UPS-MIB as v2c', async () => {
+    const port = device(sim, 'ups-a1').port;
+    const [v3, v2c] = [await snmpbulkwalk(port, UPS_MIB, { auth: SNMP_V3_ARGS }), await snmpbulkwalk(port, UPS_MIB)];
+    expect(v3.code, v3.stderr).toBe(0);
+    expectStrictlyIncreasing(v3.lines);
+    expect(v3.lines).toEqual(v2c.lines);
+    // A wrong privacy key gets nothing: USM is really enforced.
+    const wrong = await snmpget(port, [UPS.outputSource], { auth: [...SNMP_V3_ARGS.slice(0, -1), 'not-the-priv-key'], timeoutS: 1, retries: 0 });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.varbinds.size).toBe(0);
+  });
+
+  it.skipIf(skipWithout('snmpbulkwalk'))('snmpbulkwalk v2c walks the Raritan PDU2-MIB subtree of a Raritan PDU, outlet powers = truth', async () => {
+    const id = 'r1-a01-pdu-a';
+    expect(device(sim, id).profile).toBe('raritan-px2');
+    const walk = await snmpbulkwalk(device(sim, id).port, RARITAN);
+    expect(walk.code, walk.stderr).toBe(0);
+    expectStrictlyIncreasing(walk.lines);
+    expect(walk.lines.length).toBeGreaterThan(1000);
+    const pdu = await truth(sim, id);
+    for (const o of pdu.outlets) expect(value(walk.lines, `${RARITAN_OUTLET_VALUE}.1.${o.index}.5`)).toBe(Math.round(o.activePowerW));
+    expect(value(walk.lines, RARITAN_INLET_ACTIVE_POWER)).toBe(Math.round(pdu.inlet.activePowerW));
+  });
+
+  it.skipIf(skipWithout('snmpbulkwalk'))('snmpbulkwalk v2c walks the Sentry4 subtree of a ServerTech PDU, outlet powers = truth', async () => {
+    const id = 'r1-b01-pdu-a';
+    expect(device(sim, id).profile).toBe('servertech-sentry4');
+    const walk = await snmpbulkwalk(device(sim, id).port, SENTRY4);
+    expect(walk.code, walk.stderr).toBe(0);
+    expectStrictlyIncreasing(walk.lines);
+    expect(walk.lines.length).toBeGreaterThan(300);
+    const pdu = await truth(sim, id);
+    for (const o of pdu.outlets) expect(value(walk.lines, `${SENTRY4_OUTLET_ACTIVE_POWER}.1.1.${o.index}`)).toBe(Math.round(o.activePowerW));
+    expect(value(walk.lines, SENTRY4_CORD_ACTIVE_POWER)).toBe(Math.round(pdu.inlet.activePowerW));
+  });
+
+  it.skipIf(skipWithout('mbpoll'))('mbpoll reads the UPS APC map: status bits, runtime as u32 most-significant word first', async () => {
+    const port = device(sim, 'ups-a1-modbus').port;
+    const ups = await truth(sim, 'ups-a1');
+    // BatteryRuntimeRemaining: holding registers 128–129 (mbpoll reference 129), u32, MSW first (-B).
+    const runtime = await mbpoll(port, { type: '4:int', ref: 129, bigEndianWords: true });
+    expect(runtime.code, runtime.stderr).toBe(0);
+    expect(runtime.values.get(129)).toBe(Math.round(ups.minutesRemaining * 60));
+    const raw = await mbpoll(port, { type: '4', ref: 129, count: 2 });
+    expect(raw.values.get(129)! * 65536 + raw.values.get(130)!).toBe(runtime.values.get(129));
+    // UPSStatus_BF (registers 0–1, u32 MSW first): bit 1 online.
+    const status = await mbpoll(port, { type: '4:int', ref: 1, bigEndianWords: true });
+    expect(status.values.get(1)! & 0b10).toBe(0b10);
+    // OutputVoltage (register 142): binary fixed point, 2^6.
+    const volts = await mbpoll(port, { type: '4', ref: 143 });
+    expect(volts.values.get(143)! / 64).toBeCloseTo(ups.outputVoltageV, 1);
+  });
+
+  it.skipIf(skipWithout('mbpoll'))('mbpoll reads the CRAC iCOM input and holding registers (÷10 scaling)', async () => {
+    const port = device(sim, 'crac-r1-a').port;
+    const crac = await truth(sim, 'crac-r1-a');
+    const state = await mbpoll(port, { type: '3', ref: 100 }); // 30100 System Operating State
+    expect(state.code, state.stderr).toBe(0);
+    expect(state.values.get(100)).toBe(1); // on
+    const temps = await mbpoll(port, { type: '3', ref: 102, count: 4 }); // 30102 status … 30105 supply air
+    expect(temps.values.get(102)).toBe(crac.systemStatus);
+    expect(temps.values.get(104)).toBe(Math.round(crac.returnAirTempC * 10));
+    expect(temps.values.get(105)).toBe(Math.round(crac.supplyAirTempC * 10));
+    const fan = await mbpoll(port, { type: '3', ref: 451 });
+    expect(fan.values.get(451)).toBe(Math.round(crac.fanSpeedPct));
+    const setpoint = await mbpoll(port, { type: '4', ref: 263 }); // 40263 return air set point, tenths °C
+    expect(setpoint.values.get(263)).toBe(240);
+  });
+
+  it.skipIf(skipWithout('mbpoll'))('mbpoll reads the meter registers in each meter\'s word order', async () => {
+    const utility = await truth(sim, 'meter-utility');
+    const u = await mbpoll(device(sim, 'meter-utility').port, { type: '4:int', ref: 5, bigEndianWords: true }); // ABCD
+    expect(u.code, u.stderr).toBe(0);
+    expect(u.values.get(5)).toBe(Math.round(utility.powerW));
+    const pv = await truth(sim, 'meter-pv');
+    const p = await mbpoll(device(sim, 'meter-pv').port, { type: '4:int', ref: 5 }); // CDAB: mbpoll's default word order
+    expect(p.values.get(5)).toBe(Math.round(pv.powerW));
+    const volts = await mbpoll(device(sim, 'meter-utility').port, { type: '4', ref: 1 });
+    expect(volts.values.get(1)).toBe(Math.round(utility.voltageV * 10));
+  });
+
+  it.skipIf(skipWithout('python3'))('pymodbus reads the 32-bit energy counters with the documented word order (PV CDAB, utility ABCD) = truth', async () => {
+    for (const [id, wordOrder] of [['meter-pv', 'CDAB'], ['meter-utility', 'ABCD']] as const) {
+      const d = device(sim, id);
+      expect(d.modbus?.wordOrder).toBe(wordOrder);
+      const meter = await truth(sim, id);
+      // Active Energy (32-bit Wh): holding registers 8–9.
+      const r = await pymodbusRead(d.port, { address: 8, count: 2, wordOrder });
+      expect(r.error ?? r.exception, r.text).toBeUndefined();
+      expect(r.uint32).toBe(Math.floor(meter.energyWh));
+      const [first, second] = r.registers!;
+      const decoded = wordOrder === 'ABCD' ? first * 65536 + second : second * 65536 + first;
+      expect(decoded).toBe(r.uint32);
+      // The Word Order register (65) documents the setting on the device itself.
+      const wo = await pymodbusRead(d.port, { address: 65, count: 1 });
+      expect(wo.registers).toEqual([wordOrder === 'ABCD' ? 0 : 1]);
+    }
+  });
+
+  it.skipIf(skipWithout('mosquitto_sub'))('mosquitto_sub receives every rack sensor\'s JSON messages and the retained "online" availability', async () => {
+    const sensors = sim.devices.filter((d) => d.kind === 'sensor');
+    expect(sensors).toHaveLength(8);
+    const sub = await mosquittoSub([`kiban/${mqttSite}/#`]);
     try {
-      const port = sim.devices[0].port;
-      const seen = new Set<number>();
-      const deadline = Date.now() + 3000;
-      while (seen.size < 3 && Date.now() < deadline) {
-        const [vb] = await snmpGet(port, [OID.outputPower]);
-        seen.add(vb.value as number);
-        await new Promise((r) => setTimeout(r, 45));
+      for (const s of sensors) {
+        const avail = await sub.waitFor((m) => m.topic === s.mqtt!.availabilityTopic, { what: `${s.id} availability` });
+        expect(avail.payload).toBe('online');
+        const msg = await sub.waitFor((m) => m.topic === s.mqtt!.topic, { what: `${s.id} data` });
+        const payload = JSON.parse(msg.payload);
+        const t = await truth(sim, s.rackId!);
+        expect(payload).toMatchObject({
+          unit: 'C',
+          inlet: { top: Math.round(t.inletTopC * 10) / 10, middle: Math.round(t.inletMiddleC * 10) / 10, bottom: Math.round(t.inletBottomC * 10) / 10 },
+          outlet: Math.round(t.outletC * 10) / 10,
+          humidity: Math.round(t.humidityPct * 10) / 10,
+        });
+        expect(Number.isNaN(Date.parse(payload.ts))).toBe(false);
       }
-      expect(seen.size).toBeGreaterThanOrEqual(3);
     } finally {
-      await sim.stop();
-    }
-  });
-
-  it('is reproducible: the same seed and clock give the same values', async () => {
-    const clock = () => Date.parse('2026-11-22T15:00:00Z');
-    const a = await startSim({ seed: 11, clock });
-    const b = await startSim({ seed: 11, clock });
-    const c = await startSim({ seed: 12, clock });
-    try {
-      expect(a.truth('ups-1')!.values).toEqual(b.truth('ups-1')!.values);
-      expect(a.truth('ups-1')!.values).not.toEqual(c.truth('ups-1')!.values);
-      // mid-afternoon is the daily peak: load near 60 %
-      expect(a.truth('ups-1')!.values.outputPercentLoad).toBeGreaterThanOrEqual(58);
-    } finally {
-      await Promise.all([a.stop(), b.stop(), c.stop()]);
-    }
-  });
-
-  it('exposes helper OIDs matching the RFC numbering', () => {
-    expect(scalarInstanceOid('upsOutputSource')).toBe(OID.outputSource);
-    expect(tableCellOid(UPS_OUTPUT_TABLE, 'upsOutputPercentLoad')).toBe(OID.outputPercentLoad);
-    expect(tableCellOid(UPS_INPUT_TABLE, 'upsInputTruePower')).toBe(OID.inputTruePower);
-  });
-});
-
-describe('ports', () => {
-  it('refuses a UDP port that is taken, naming the port', async () => {
-    const first = await startSim();
-    try {
-      await expect(startSim({ snmpPort: first.devices[0].port })).rejects.toMatchObject({ name: 'PortInUseError', port: first.devices[0].port, transport: 'udp' });
-      await expect(startSim({ controlPort: first.controlPort })).rejects.toMatchObject({ name: 'PortInUseError', port: first.controlPort, transport: 'tcp' });
-    } finally {
-      await first.stop();
+      await sub.stop();
     }
   });
 });
 
-describe('kiban sim CLI', () => {
-  const runCli = (args: string[], env: Record<string, string> = {}) => spawn(process.execPath,
-    ['--import', 'tsx', '-e', `import('./firmware-sims/cli.ts').then((m) => m.runSimCli(${JSON.stringify(args)}))`],
-    { cwd: new URL('..', import.meta.url).pathname, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-
-  function collect(child: ReturnType<typeof runCli>) {
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => { stdout += d; });
-    child.stderr!.on('data', (d) => { stderr += d; });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    return { out: () => stdout, err: () => stderr, exited };
+describe('energy is conserved through the protocols (acceptance 2)', () => {
+  /** Σ outlet active power and inlet active power of one PDU, both read over SNMP (integer W). */
+  async function pduPowersOverSnmp(id: string): Promise<{ outletsW: number; inletW: number; outlets: number }> {
+    const d = device(sim, id);
+    if (d.profile === 'raritan-px2') {
+      const walk = await snmpbulkwalk(d.port, RARITAN_OUTLET_VALUE);
+      expect(walk.code, walk.stderr).toBe(0);
+      const outlets = walk.lines.filter((l) => l.oid.endsWith('.5')); // sensorType activePower(5)
+      const inlet = await snmpget(d.port, [RARITAN_INLET_ACTIVE_POWER]);
+      return { outletsW: outlets.reduce((s, l) => s + Number(l.value), 0), inletW: Number(inlet.varbinds.get(RARITAN_INLET_ACTIVE_POWER)!.value), outlets: outlets.length };
+    }
+    const walk = await snmpbulkwalk(d.port, SENTRY4_OUTLET_ACTIVE_POWER);
+    expect(walk.code, walk.stderr).toBe(0);
+    const inlet = await snmpget(d.port, [SENTRY4_CORD_ACTIVE_POWER]);
+    return { outletsW: walk.lines.reduce((s, l) => s + Number(l.value), 0), inletW: Number(inlet.varbinds.get(SENTRY4_CORD_ACTIVE_POWER)!.value), outlets: walk.lines.length };
   }
 
-  it('prints help', async () => {
-    const run = collect(runCli(['--help']));
-    expect(await run.exited).toBe(0);
-    expect(run.out()).toContain('Usage: kiban sim');
-    expect(run.out()).toContain('SIM_PORT');
-  });
-
-  it('fails with one line naming a taken control port, exit code 1', async () => {
-    const blocker: Server = createServer();
-    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
-    const takenPort = (blocker.address() as { port: number }).port;
-    try {
-      const run = collect(runCli(['--snmp-port', '0'], { SIM_PORT: String(takenPort) }));
-      expect(await run.exited).toBe(1);
-      expect(run.err().trim()).toBe(`kiban sim: port ${takenPort} is already in use (set SIM_PORT or --port)`);
-    } finally {
-      blocker.close();
+  it.skipIf(skipWithout('snmpbulkwalk', 'snmpget'))('Σ outlets = PDU inlet on every PDU (both vendors); Σ PDU inlets + distribution loss = UPS output (SNMP)', async () => {
+    const pdus = sim.devices.filter((d) => d.kind === 'pdu');
+    expect(new Set(pdus.map((p) => p.profile))).toEqual(new Set(['raritan-px2', 'servertech-sentry4']));
+    const inletByUps = new Map<string, number>();
+    const countByUps = new Map<string, number>();
+    for (const p of pdus) {
+      const { outletsW, inletW, outlets } = await pduPowersOverSnmp(p.id);
+      expect(outlets).toBe(24);
+      expect(inletW).toBeGreaterThan(0);
+      // Each integer reading is within 0.5 W of the truth: the sum of 24 outlets within 12 W of the inlet.
+      expect(Math.abs(outletsW - inletW), `${p.id}: Σ outlets ${outletsW} W vs inlet ${inletW} W`).toBeLessThanOrEqual(0.5 * outlets + 0.5);
+      const t = await truth(sim, p.id);
+      expect(inletW).toBe(Math.round(t.inlet.activePowerW));
+      inletByUps.set(t.upsId, (inletByUps.get(t.upsId) ?? 0) + inletW);
+      countByUps.set(t.upsId, (countByUps.get(t.upsId) ?? 0) + 1);
+    }
+    expect([...inletByUps.keys()].sort()).toEqual(['ups-a1', 'ups-b1']);
+    for (const [upsId, pduInletsW] of inletByUps) {
+      const ups = await truth(sim, upsId);
+      const outputW = Number((await snmpget(device(sim, upsId).port, [UPS.outputPower])).varbinds.get(UPS.outputPower)!.value);
+      expect(ups.distributionLossW).toBeGreaterThan(0);
+      const slack = 0.5 * countByUps.get(upsId)! + 1;
+      expect(Math.abs(pduInletsW + ups.distributionLossW - outputW), `${upsId}: Σ PDU inlets ${pduInletsW} + loss ${ups.distributionLossW} vs output ${outputW}`).toBeLessThanOrEqual(slack);
     }
   });
 
-  it('starts, prints endpoints, and stops cleanly on SIGTERM', async () => {
-    const child = runCli(['--port', '0', '--snmp-port', '0']);
-    const run = collect(child);
-    const deadline = Date.now() + 15_000;
-    while (!run.out().includes('Press Ctrl+C') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(run.out()).toMatch(/control API http:\/\/127\.0\.0\.1:\d+\/sim\/v1/);
-    expect(run.out()).toMatch(/ups-1\s+ups snmp v2c 127\.0\.0\.1:\d+/);
-    child.kill('SIGTERM');
-    expect(await run.exited).toBe(0);
-    expect(run.out()).toContain('kiban sim: stopped');
+  it.skipIf(skipWithout('snmpget', 'mbpoll'))('facility total = Σ UPS input + CRAC electrical + lighting = utility + generator + PV meters (Modbus)', async () => {
+    const res = await api(sim, 'GET', '/sim/v1/truth/facility');
+    expect(res.status).toBe(200);
+    const f = res.body.values;
+    let upsInputSnmpW = 0;
+    for (const id of ['ups-a1', 'ups-b1']) upsInputSnmpW += Number((await snmpget(device(sim, id).port, [UPS.inputTruePower])).varbinds.get(UPS.inputTruePower)!.value);
+    let cracW = 0;
+    for (const id of ['crac-r1-a', 'crac-r1-b']) cracW += (await truth(sim, id)).electricalPowerW;
+    expect(cracW).toBeCloseTo(f.coolingW, 6);
+    expect(f.lightingW).toBeGreaterThan(0);
+    expect(Math.abs(upsInputSnmpW - f.upsInputW)).toBeLessThanOrEqual(1); // two integer readings
+    expect(f.upsInputW + f.coolingW + f.lightingW).toBeCloseTo(f.totalW, 6);
+    expect(Math.abs(upsInputSnmpW + cracW + f.lightingW - f.totalW)).toBeLessThanOrEqual(1);
+
+    // Meters: Active Power, s32 W at holding 4–5, in each meter's word order.
+    let metersW = 0;
+    for (const id of ['meter-utility', 'meter-generator', 'meter-pv']) {
+      const d = device(sim, id);
+      const r = await mbpoll(d.port, { type: '4:int', ref: 5, bigEndianWords: d.modbus!.wordOrder === 'ABCD' });
+      expect(r.code, r.stderr).toBe(0);
+      metersW += r.values.get(5)!;
+    }
+    expect(f.utilityW + f.generatorW + f.pvW).toBeCloseTo(f.totalW, 6);
+    expect(Math.abs(metersW - f.totalW), `meters ${metersW} W vs facility ${f.totalW} W`).toBeLessThanOrEqual(1.5);
+  });
+});
+
+describe('control API rejects bad fault requests with JSON naming the field', () => {
+  const post = (body: unknown) => api(sim, 'POST', '/sim/v1/faults', body);
+
+  it('400 for a body that is not JSON', async () => {
+    const res = await post('{"kind": ');
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_json');
+  });
+
+  it('400 naming kind / target / params.<field> for invalid input, 404 for unknown targets and faults', async () => {
+    const cases: Array<[unknown, number, string]> = [
+      [{ target: 'ups-a1' }, 400, 'kind'],
+      [{ kind: 'meltdown', target: 'ups-a1' }, 400, 'kind'],
+      [{ kind: 'battery_bad' }, 400, 'target'],
+      [{ kind: 'battery_bad', target: 'ups-zz' }, 404, 'target'],
+      [{ kind: 'battery_bad', target: 'r1-a01-pdu-a' }, 400, 'target'],
+      [{ kind: 'outlet_overload', target: 'r1-a01-pdu-a', params: { outlet: 99 } }, 400, 'params.outlet'],
+      [{ kind: 'device_slow', target: 'crac-r1-a', params: { delayMs: 'soon' } }, 400, 'params.delayMs'],
+      [{ kind: 'battery_bad', target: 'ups-a1', params: { extra: 1 } }, 400, 'params'],
+    ];
+    for (const [body, status, field] of cases) {
+      const res = await post(body);
+      expect(res.status, JSON.stringify(body)).toBe(status);
+      expect(res.body.error.details?.field, JSON.stringify(res.body)).toBe(field);
+      expect(typeof res.body.error.message).toBe('string');
+    }
+    const del = await api(sim, 'DELETE', '/sim/v1/faults/f-none');
+    expect(del.status).toBe(404);
+    expect(del.body.error.details.field).toBe('id');
+    const unknownTruth = await api(sim, 'GET', '/sim/v1/truth/nope');
+    expect(unknownTruth.status).toBe(404);
+    expect(unknownTruth.body.error.details.field).toBe('device');
+    expect((await api(sim, 'GET', '/sim/v1/faults')).body.items).toEqual([]);
   });
 });

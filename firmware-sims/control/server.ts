@@ -1,10 +1,14 @@
 /**
- * Simulator control API (`/sim/v1`): device discovery and ground truth. Faults arrive in a later issue.
+ * Simulator control API (`/sim/v1`) for the single-UPS simulator: device discovery and ground truth, plus
+ * the HTTP server helper. The whole-site API with faults is `createSimControlApp` (sim-app.ts); this older
+ * factory stays until startSim switches over.
  */
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import { PortInUseError } from '../protocols/snmp/agent.ts';
+
+export { createSimControlApp, type SimControlAppOptions } from './sim-app.ts';
 
 export interface ControlDevice {
   id: string;

@@ -29,3 +29,22 @@ export function deriveSeed(seed: number, label: string): number {
   }
   return hash >>> 0;
 }
+
+/**
+ * Stateless hash noise in [0, 1) for (seed, stream, step). The physics uses it instead of a running Rng so
+ * that a value at a given simulated time does not depend on how many ticks led there: a model advanced in
+ * 60 s steps sees the same load at 12:00 as one advanced in 2 s steps.
+ */
+export function hashUnit(seed: number, stream: number, step: number): number {
+  let h = (seed ^ Math.imul(stream + 0x9e3779b9, 0x85ebca6b)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
+  h = (h ^ Math.imul((step | 0) + 0x632be5ab, 0xc2b2ae35)) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
+  h ^= h >>> 16;
+  return (h >>> 0) / 4294967296;
+}
+
+/** Hash noise in [-amplitude, +amplitude]; see hashUnit. */
+export function hashNoise(seed: number, stream: number, step: number, amplitude: number): number {
+  return (hashUnit(seed, stream, step) * 2 - 1) * amplitude;
+}

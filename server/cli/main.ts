@@ -97,14 +97,14 @@ async function demo(argv: string[]): Promise<number> {
     onProgress: (m) => console.log(m),
   });
   onShutdown(() => d.stop());
-  const ups = d.sim.devices[0];
+  const ups = d.sim.devices.find((x) => x.kind === 'ups' && x.protocol === 'snmp')!;
   console.log(`
 Kiban demo is running (${d.db.kind}, data in ${dataDir}, started in ${((Date.now() - started) / 1000).toFixed(1)} s)
 
   Open:        ${d.url}/#token=${d.adminToken}
   Admin token: ${d.adminToken}${d.adminTokenGenerated ? '   (generated; set KIBAN_ADMIN_TOKEN to choose one)' : ''}
   API:         curl -H "Authorization: Bearer <token>" ${d.url}/api/v1/devices
-  Simulator:   ${d.sim.controlUrl}/sim/v1/devices   (${ups.id}: SNMP v2c ${ups.host}:${ups.port}, community "${ups.snmp.community}")
+  Simulator:   ${d.sim.controlUrl}/sim/v1/devices   (${ups.id}: SNMP v2c ${ups.host}:${ups.port}, community "${ups.snmp?.community}")
 
 Press Ctrl-C to stop; data is kept for the next start.`);
   return new Promise<number>(() => {});

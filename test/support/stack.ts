@@ -21,7 +21,7 @@ export async function startStack(opts: { pollIntervalMs?: number; simTickMs?: nu
     logger: silentLogger(),
   });
   return {
-    baseUrl: demo.url, adminToken: demo.adminToken, upsDevice: demo.sim.devices[0].id, dataDir, demo,
+    baseUrl: demo.url, adminToken: demo.adminToken, upsDevice: demo.sim.devices.find((d) => d.kind === 'ups' && d.protocol === 'snmp')!.id, dataDir, demo,
     stop: async () => {
       await demo.stop();
       if (!opts.dataDir && !opts.keepData) rmSync(dataDir, { recursive: true, force: true });

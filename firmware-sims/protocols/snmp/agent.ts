@@ -30,7 +30,31 @@ export interface TableDefinition {
   columns: TableColumnDefinition[];
   /** Name of the (integer) index column; its value is the row's instance suffix. */
   indexColumn: string;
+  /**
+   * MAX-ACCESS of the index column. Most MIBs (RFC 1628 included) declare index columns
+   * `not-accessible`: they appear only as the instance suffix, never as a walkable column.
+   * Default `read-only` for backward compatibility with the first simulator tables.
+   */
+  indexMaxAccess?: 'read-only' | 'not-accessible';
 }
+
+/** SNMPv3 USM user (authPriv with SHA-1 / AES-128 unless told otherwise). */
+export interface SnmpV3User {
+  name: string;
+  authKey: string;
+  privKey: string;
+  authProtocol?: 'sha' | 'md5';
+  privProtocol?: 'aes' | 'des';
+}
+
+/**
+ * Decides what happens to one incoming datagram: call `deliver` now (normal), later (slow device)
+ * or never (silent device). Runs before net-snmp parses the message, so it also covers v3 discovery.
+ */
+export type SnmpRequestGate = (deliver: () => void) => void;
+
+/** Per-instance answer override, e.g. to emulate an agent that answers noSuchInstance. */
+export type SnmpInstanceOverride = (instanceOid: string) => 'noSuchInstance' | undefined;
 
 export interface SnmpAgentOptions {
   host: string;
@@ -39,14 +63,30 @@ export interface SnmpAgentOptions {
   community: string;
   scalars: ScalarDefinition[];
   tables: TableDefinition[];
+  /** Extra SNMPv3 users (read-only), next to the v2c community. */
+  users?: SnmpV3User[];
+  requestGate?: SnmpRequestGate;
+  instanceOverride?: SnmpInstanceOverride;
+  /**
+   * Also serve SNMP-FRAMEWORK-MIB snmpEngine (1.3.6.1.6.3.10.2.1: engine ID, boots, time, max message
+   * size) as every v3-capable agent does. Besides being expected, it gives walks of the MIB-2 subtrees
+   * a next object, so they end cleanly instead of on net-snmp's padded endOfMibView varbinds.
+   */
+  engineGroup?: boolean;
 }
 
 export interface SnmpAgentHandle {
   host: string;
   port: number;
+  /** The agent's SNMPv3 authoritative engine ID. */
+  engineId: Buffer;
   setScalar(name: string, value: SnmpValue): void;
   /** Insert or replace the row whose index column equals `row[indexColumn]`. */
   setRow(tableName: string, row: Record<string, SnmpValue>): void;
+  /** Remove the row with this index (no-op when absent). */
+  deleteRow(tableName: string, index: number): void;
+  /** Indexes of the rows currently present, ascending. */
+  rowIndexes(tableName: string): number[];
   close(): Promise<void>;
 }
 
@@ -61,6 +101,8 @@ const READ_ONLY = snmp.MaxAccess['read-only'];
 
 export async function startSnmpAgent(opts: SnmpAgentOptions): Promise<SnmpAgentHandle> {
   let socket: dgram.Socket | undefined;
+  // A delayed request (slow-device fault) may come due after close(); the socket is gone by then.
+  let closed = false;
   let bound!: () => void;
   let failed!: (err: Error) => void;
   const listening = new Promise<void>((resolve, reject) => { bound = resolve; failed = reject; });
@@ -72,6 +114,15 @@ export async function startSnmpAgent(opts: SnmpAgentOptions): Promise<SnmpAgentH
     createSocket(transport: dgram.SocketType) {
       const s = dgram.createSocket(transport);
       socket = s;
+      const gate = opts.requestGate;
+      if (gate) {
+        // net-snmp binds its own 'message' listener; wrap it so the gate sees every datagram first.
+        const originalOn = s.on.bind(s) as (event: string, listener: (...args: unknown[]) => void) => dgram.Socket;
+        (s as unknown as { on: typeof originalOn }).on = (event, listener) =>
+          event === 'message'
+            ? originalOn(event, (...args: unknown[]) => gate(() => { if (!closed) listener(...args); }))
+            : originalOn(event, listener);
+      }
       const originalBind = s.bind.bind(s) as (port: number, address?: string) => dgram.Socket;
       (s as unknown as { bind: (port: number, address?: string) => dgram.Socket }).bind = (_port, address) => {
         s.once('listening', () => bound());
@@ -95,7 +146,8 @@ export async function startSnmpAgent(opts: SnmpAgentOptions): Promise<SnmpAgentH
       // Called for every answered request with data; only errors matter here. Bad community strings
       // are expected noise from scanners, so they are not worth a log line.
       const bindError = (error as NodeJS.ErrnoException | null)?.syscall === 'bind';
-      if (error && !bindError && !/community/i.test(error.message)) {
+      // Wrong v3 keys and unknown users are just as routine as wrong communities.
+      if (error && !bindError && !/community|decrypt|authenticat|unknown user|user name|engine/i.test(error.message)) {
         process.emitWarning(`snmp agent: ${error.message}`);
       }
     },
@@ -112,9 +164,50 @@ export async function startSnmpAgent(opts: SnmpAgentOptions): Promise<SnmpAgentH
   const authorizer = agent.getAuthorizer();
   authorizer.addCommunity(opts.community);
   authorizer.getAccessControlModel().setCommunityAccess(opts.community, snmp.AccessLevel.ReadOnly);
+  for (const user of opts.users ?? []) {
+    authorizer.addUser({
+      name: user.name,
+      level: snmp.SecurityLevel.authPriv,
+      authProtocol: user.authProtocol === 'md5' ? snmp.AuthProtocols.md5 : snmp.AuthProtocols.sha,
+      authKey: user.authKey,
+      privProtocol: user.privProtocol === 'des' ? snmp.PrivProtocols.des : snmp.PrivProtocols.aes,
+      privKey: user.privKey,
+    });
+    authorizer.getAccessControlModel().setUserAccess(user.name, snmp.AccessLevel.ReadOnly);
+  }
+
+  const override = opts.instanceOverride;
+  type MibRequest = { oid: string; instanceNode: { value: unknown }; done: (error?: unknown) => void };
+  // Every provider gets a handler when an override is configured: net-snmp consults the provider's
+  // handler for each varbind (get, getNext and getBulk alike), and `done({type: NoSuchInstance})`
+  // is how a handler answers an exception value without an error status.
+  const handlerFor = (dynamic?: () => SnmpValue) => {
+    if (!override && !dynamic) return {};
+    return {
+      handler: (request: MibRequest) => {
+        if (override?.(request.oid) === 'noSuchInstance') {
+          request.done({ errorStatus: snmp.ErrorStatus.NoError, type: snmp.ObjectType.NoSuchInstance, value: null });
+          return;
+        }
+        if (dynamic) request.instanceNode.value = dynamic();
+        request.done();
+      },
+    };
+  };
 
   const mib = agent.getMib();
-  for (const scalar of opts.scalars) {
+  const engine = (agent as { engine: { engineID: Buffer; engineBoots: number } }).engine;
+  const startedAtMs = Date.now();
+  const scalars: ScalarDefinition[] = [...opts.scalars];
+  if (opts.engineGroup) {
+    scalars.push(
+      { name: 'snmpEngineID', oid: '1.3.6.1.6.3.10.2.1.1', type: snmp.ObjectType.OctetString, dynamic: () => engine.engineID },
+      { name: 'snmpEngineBoots', oid: '1.3.6.1.6.3.10.2.1.2', type: snmp.ObjectType.Integer, dynamic: () => engine.engineBoots },
+      { name: 'snmpEngineTime', oid: '1.3.6.1.6.3.10.2.1.3', type: snmp.ObjectType.Integer, dynamic: () => Math.floor((Date.now() - startedAtMs) / 1000) },
+      { name: 'snmpEngineMaxMessageSize', oid: '1.3.6.1.6.3.10.2.1.4', type: snmp.ObjectType.Integer, dynamic: () => 65507 },
+    );
+  }
+  for (const scalar of scalars) {
     const dynamic = scalar.dynamic;
     mib.registerProvider({
       name: scalar.name,
@@ -122,14 +215,7 @@ export async function startSnmpAgent(opts: SnmpAgentOptions): Promise<SnmpAgentH
       oid: scalar.oid,
       scalarType: scalar.type,
       maxAccess: READ_ONLY,
-      ...(dynamic
-        ? {
-          handler: (request: { instanceNode: { value: unknown }; done: () => void }) => {
-            request.instanceNode.value = dynamic();
-            request.done();
-          },
-        }
-        : {}),
+      ...handlerFor(dynamic),
     });
     if (dynamic) mib.setScalarValue(scalar.name, dynamic());
   }
@@ -141,8 +227,14 @@ export async function startSnmpAgent(opts: SnmpAgentOptions): Promise<SnmpAgentH
       type: snmp.MibProviderType.Table,
       oid: table.entryOid,
       maxAccess: snmp.MaxAccess['not-accessible'],
-      tableColumns: table.columns.map((c) => ({ number: c.number, name: c.name, type: c.type, maxAccess: READ_ONLY })),
+      tableColumns: table.columns.map((c) => ({
+        number: c.number,
+        name: c.name,
+        type: c.type,
+        maxAccess: c.name === table.indexColumn && table.indexMaxAccess === 'not-accessible' ? snmp.MaxAccess['not-accessible'] : READ_ONLY,
+      })),
       tableIndex: [{ columnName: table.indexColumn }],
+      ...handlerFor(),
     });
     tables.set(table.name, { definition: table, rows: new Set() });
   }
@@ -151,6 +243,7 @@ export async function startSnmpAgent(opts: SnmpAgentOptions): Promise<SnmpAgentH
   return {
     host: opts.host,
     port,
+    engineId: engine.engineID,
     setScalar(name, value) {
       mib.setScalarValue(name, value);
     },
@@ -169,7 +262,21 @@ export async function startSnmpAgent(opts: SnmpAgentOptions): Promise<SnmpAgentH
         mib.setTableSingleCell(tableName, column.number, [index], requireCell(tableName, row, column.name));
       }
     },
+    deleteRow(tableName, index) {
+      const table = tables.get(tableName);
+      if (!table) throw new Error(`unknown table provider ${tableName}`);
+      if (!table.rows.has(index)) return;
+      // net-snmp prunes the emptied column and entry nodes, so an empty table vanishes from walks.
+      mib.deleteTableRow(tableName, [index]);
+      table.rows.delete(index);
+    },
+    rowIndexes(tableName) {
+      const table = tables.get(tableName);
+      if (!table) throw new Error(`unknown table provider ${tableName}`);
+      return [...table.rows].sort((a, b) => a - b);
+    },
     close: () => new Promise<void>((resolve) => {
+      closed = true;
       agent.close(() => resolve());
     }),
   };

@@ -1,0 +1,221 @@
+/**
+ * Serves every rack PDU of the simulated site over SNMP v1/v2c, one UDP port per PDU, from one process.
+ *
+ * Why not one net-snmp `createAgent` per PDU: net-snmp keeps a node object per MIB cell and values are
+ * pushed cell by cell. Measured on this 2-core machine (measure-net-snmp-agents.ts): 1,000 agents with
+ * only the outlet measurement table (672 cells each) took 2.3 s and 416 MB RSS (0.33 MB per agent); the
+ * full PDU2-MIB map served here has about 2,000 cells per PDU, so 4,000 PDUs would need roughly 4 GB and
+ * 8 million cell writes per physics tick. snmp-lite instead shares one MIB template per model and
+ * computes values from the current PduState when a request arrives.
+ */
+import { startLiteAgent, type LiteAgent, type LiteDevice, type LiteFault } from '../../protocols/snmp-lite/agent.ts';
+import { parseOid, type MibTemplate } from '../../protocols/snmp-lite/mib.ts';
+import type { PduState, PduVendor, SimContext } from '../../site/types.ts';
+import { OutletSwitchBook, serialFor, type OutletSwitchHandler, type PduIdentity, type PduRuntime, type PduSnapshot } from './pdu-runtime.ts';
+import { buildRaritanTemplate, RARITAN_ENTERPRISE, RARITAN_OID_TABLE } from './raritan-px2.ts';
+import { buildSentry4Template, SENTRY4_ENTERPRISE, SENTRY4_OID_TABLE } from './sentry4.ts';
+import { oidTableMarkdown, type VendorOidTable } from './oid-table.ts';
+
+export interface PduFleetOptions {
+  /** Address every PDU listens on (one IP, many ports). */
+  host: string;
+  /** First UDP port; PDU n gets basePort + n in site order. 0 or absent = a free port per PDU. */
+  basePort?: number;
+  /** Read community (v1/v2c). Requests with another community get no answer. */
+  community: string;
+  /** Community that may SET outlet switching; default `private` (the vendors' factory default). */
+  writeCommunity?: string;
+  /** Called when an outlet is switched over SNMP; the integrator applies it to the physics model. */
+  onSwitch?: OutletSwitchHandler;
+  /** Off period of a power cycle (switchingOperation cycle(2) / st4OutletControlAction reboot(3)). Default 10 s. */
+  powerCycleOffMs?: number;
+  /** Bind this many sockets at once while starting. Default 256. */
+  bindConcurrency?: number;
+}
+
+export interface PduEndpoint {
+  pduId: string;
+  rackId: string;
+  vendor: PduVendor;
+  host: string;
+  port: number;
+  /** Collector profile id for this PDU family. */
+  profile: string;
+  model: string;
+  snmp: { version: '2c'; community: string; writeCommunity: string };
+}
+
+export interface PduFleet {
+  endpoints: PduEndpoint[];
+  close(): Promise<void>;
+}
+
+export const PDU_PROFILES: Record<PduVendor, { profile: string; manufacturer: string; model: string; firmwareVersion: string }> = {
+  raritan: { profile: 'raritan-px2', manufacturer: 'Raritan', model: 'PX3-5493V', firmwareVersion: '4.0.20.5-48248' },
+  sentry4: { profile: 'servertech-sentry4', manufacturer: 'Server Technology', model: 'C2WG24TE-DQME2M66/C', firmwareVersion: '8.0p' },
+};
+
+/** OID maps of both PDU families, for docs/simulators.md and collector profile authors. */
+export const pduSnmpOidTables: Record<PduVendor, VendorOidTable> = {
+  raritan: RARITAN_OID_TABLE,
+  sentry4: SENTRY4_OID_TABLE,
+};
+
+export function pduSnmpOidTablesMarkdown(): string {
+  return Object.values(pduSnmpOidTables).map(oidTableMarkdown).join('\n');
+}
+
+const templates = new Map<string, MibTemplate<PduSnapshot>>();
+
+/** One template per (vendor, outlet count), shared by every PDU of that shape. */
+export function pduTemplate(vendor: PduVendor, outletCount: number): MibTemplate<PduSnapshot> {
+  const key = `${vendor}:${outletCount}`;
+  let template = templates.get(key);
+  if (!template) {
+    template = vendor === 'raritan' ? buildRaritanTemplate(outletCount) : buildSentry4Template(outletCount);
+    templates.set(key, template);
+  }
+  return template;
+}
+
+const ENTERPRISE_PREFIX: Record<PduVendor, number[]> = {
+  raritan: parseOid(RARITAN_ENTERPRISE),
+  sentry4: parseOid(SENTRY4_ENTERPRISE),
+};
+
+/** PDU ids in site order (rack by rack, feed A then B), then any the state has that the spec lacks. */
+function pduIdsInSiteOrder(ctx: SimContext): string[] {
+  const pdus = ctx.state().pdus;
+  const ordered: string[] = [];
+  const seen = new Set<string>();
+  for (const rack of ctx.spec.racks) {
+    for (const id of [`${rack.id}-pdu-a`, `${rack.id}-pdu-b`]) {
+      if (pdus.has(id) && !seen.has(id)) {
+        ordered.push(id);
+        seen.add(id);
+      }
+    }
+  }
+  for (const id of pdus.keys()) if (!seen.has(id)) ordered.push(id);
+  return ordered;
+}
+
+function identityFor(pdu: PduState): PduIdentity {
+  const profile = PDU_PROFILES[pdu.vendor];
+  return {
+    pduId: pdu.id,
+    vendor: pdu.vendor,
+    manufacturer: profile.manufacturer,
+    model: profile.model,
+    serialNumber: serialFor(pdu.vendor === 'raritan' ? 'QFC' : 'ABEF', pdu.id, 7),
+    firmwareVersion: profile.firmwareVersion,
+    rackId: pdu.rackId,
+    feed: pdu.feed,
+  };
+}
+
+/** Maps the simulator's communication faults to snmp-lite behaviour. */
+function liteFault(ctx: SimContext, pduId: string, vendor: PduVendor): LiteFault | undefined {
+  const fault = ctx.faults.forDevice(pduId);
+  if (!fault) return undefined;
+  switch (fault.kind) {
+    case 'device_silent': return { kind: 'silent' };
+    case 'device_slow': {
+      const delayMs = Number(fault.params.delayMs ?? 3000);
+      return { kind: 'slow', delayMs: Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 3000 };
+    }
+    case 'snmp_no_such_instance': {
+      // params.oid narrows the fault to one subtree; by default the vendor subtree vanishes while the
+      // MIB-II system group still answers, as when a PDU's measurement subagent is down.
+      const oid = typeof fault.params.oid === 'string' ? parseOid(fault.params.oid) : ENTERPRISE_PREFIX[vendor];
+      return { kind: 'noSuchInstance', prefix: oid };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export async function startPduFleet(ctx: SimContext, opts: PduFleetOptions): Promise<PduFleet> {
+  const writeCommunity = opts.writeCommunity ?? 'private';
+  const cycleOffMs = opts.powerCycleOffMs ?? 10_000;
+  const basePort = opts.basePort ?? 0;
+  const concurrency = Math.max(1, opts.bindConcurrency ?? 256);
+  const ids = pduIdsInSiteOrder(ctx);
+  if (basePort > 0 && basePort + ids.length - 1 > 65535) {
+    throw new RangeError(`basePort ${basePort} leaves no room for ${ids.length} PDUs (last port would be ${basePort + ids.length - 1})`);
+  }
+  const runtimes = new Map<string, PduRuntime>();
+  const agents: LiteAgent[] = [];
+  const endpoints: PduEndpoint[] = new Array(ids.length);
+
+  const deviceFor = (pduId: string, runtime: PduRuntime, vendor: PduVendor): LiteDevice<PduSnapshot> => ({
+    snapshot() {
+      const state = ctx.state();
+      const pdu = state.pdus.get(pduId);
+      if (!pdu) return undefined;
+      return {
+        pdu,
+        runtime,
+        simTimeMs: state.simTimeMs,
+        upTimeTicks: Math.floor((Date.now() - ctx.startedAtMs) / 10) % 2 ** 32,
+      };
+    },
+    template: (snap) => pduTemplate(snap.pdu.vendor, snap.pdu.outlets.length),
+    fault: () => liteFault(ctx, pduId, vendor),
+  });
+
+  const unsubscribe = ctx.onTick(() => {
+    for (const runtime of runtimes.values()) runtime.switching.tick();
+  });
+
+  const close = async () => {
+    unsubscribe();
+    for (const runtime of runtimes.values()) runtime.switching.close();
+    await Promise.all(agents.map((a) => a.close()));
+  };
+
+  try {
+    for (let start = 0; start < ids.length; start += concurrency) {
+      const batch = ids.slice(start, start + concurrency);
+      // allSettled: on a bind failure every socket of the batch is known before closing them all.
+      const results = await Promise.allSettled(batch.map(async (pduId, offset) => {
+        const n = start + offset;
+        const pdu = ctx.state().pdus.get(pduId)!;
+        const runtime: PduRuntime = { identity: identityFor(pdu), switching: new OutletSwitchBook(pduId, opts.onSwitch, cycleOffMs) };
+        runtimes.set(pduId, runtime);
+        pduTemplate(pdu.vendor, pdu.outlets.length);
+        const agent = await startLiteAgent(deviceFor(pduId, runtime, pdu.vendor), {
+          host: opts.host,
+          port: basePort > 0 ? basePort + n : 0,
+          community: opts.community,
+          writeCommunity,
+        });
+        agents.push(agent);
+        endpoints[n] = {
+          pduId,
+          rackId: pdu.rackId,
+          vendor: pdu.vendor,
+          host: advertisedHost(opts.host),
+          port: agent.port,
+          profile: PDU_PROFILES[pdu.vendor].profile,
+          model: runtime.identity.model,
+          snmp: { version: '2c', community: opts.community, writeCommunity },
+        };
+      }));
+      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) throw failure.reason;
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+
+  return { endpoints, close };
+}
+
+/** A device listening on the wildcard address is reached through loopback. */
+function advertisedHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '::1';
+  return host;
+}
