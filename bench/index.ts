@@ -4,11 +4,12 @@
  */
 import os from 'node:os';
 
-export interface BenchResult { bench: string; value: number; unit: string; baseline?: number; ratio?: number; target?: number }
+export interface BenchResult { bench: string; value: number; unit: string; baseline?: number; ratio?: number; target?: number; [detail: string]: unknown }
 export interface Bench { name: string; description: string; run(opts: { quick: boolean; log: (msg: string) => void }): Promise<BenchResult> }
 
 const benches: Record<string, () => Promise<Bench>> = {
   ingest: async () => (await import('./ingest.ts')).ingestBench,
+  sim: async () => (await import('./sim.ts')).simBench,
 };
 
 export function machine(): string {
