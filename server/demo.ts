@@ -21,6 +21,8 @@ export interface DemoOptions {
   adminToken?: string;
   pollIntervalMs?: number;
   simTickMs?: number;
+  /** MQTT broker for the simulated rack sensors; unset = an embedded broker on a free port. */
+  mqttUrl?: string;
   logger?: Logger;
   onProgress?: (msg: string) => void;
 }
@@ -52,7 +54,7 @@ export async function startDemo(opts: DemoOptions): Promise<Demo> {
     const adminToken = await issueToken(db, 'admin', 'admin', opts.adminToken);
     const server = await startServer({ db, host: opts.host, port: opts.port, logger, webDist: webDistDir });
     cleanups.push(() => server.close());
-    const sim = await startSim({ host: '127.0.0.1', controlPort: opts.simPort ?? 0, snmpPort: 0, tickMs: opts.simTickMs });
+    const sim = await startSim({ host: '127.0.0.1', controlPort: opts.simPort ?? 0, snmpPort: 0, tickMs: opts.simTickMs, mqttUrl: opts.mqttUrl });
     cleanups.push(() => sim.stop());
     // The collector runs with its own least-privilege token, rotated at every start.
     const collectorToken = await issueToken(db, 'demo-collector', 'collector');

@@ -13,7 +13,7 @@ Commands:
   demo        run everything on loopback: embedded database, simulated data center, collector, server, web UI
   server      run the API server and web UI (embedded database unless DATABASE_URL is set)
   collector   poll devices and forward samples to a server through a durable outbox
-  sim         run the device simulators (SNMP UPS) with their control API
+  sim         run a simulated data center (UPS, PDUs, CRACs, meters, rack sensors) with its control API
   migrate     apply database migrations and exit
   bench       run a benchmark: kiban bench <name> [--quick]
 
@@ -23,9 +23,10 @@ Environment: PORT (8080), HOST (127.0.0.1), DATABASE_URL (unset = embedded), KIB
 
 const DEMO_HELP = `Usage: kiban demo [--port N] [--sim-port N] [--data-dir DIR]
 
-Runs the whole product on loopback: embedded PostgreSQL (PGlite) in DIR, a simulated UPS answering SNMP,
-a collector polling it every 2 s, the server and the web UI. Prints the URL and the admin token.
-Data is kept in DIR across restarts. Uses no fixed ports except PORT (8080) and SIM_PORT (8090).
+Runs the whole product on loopback: embedded PostgreSQL (PGlite) in DIR, a simulated 8-rack data center
+(UPSes, PDUs, cooling, meters, rack sensors on an embedded MQTT broker), a collector polling the UPSes every
+2 s, the server and the web UI. Prints the URL and the admin token. Data is kept in DIR across restarts.
+Uses no fixed ports except PORT (8080) and SIM_PORT (8090); set MQTT_URL to use an existing broker.
   --port N        HTTP port (env PORT, default 8080)
   --sim-port N    simulator control API port (env SIM_PORT, default 8090)
   --data-dir DIR  data directory (env KIBAN_DATA_DIR, default ./data)`;
@@ -93,7 +94,7 @@ async function demo(argv: string[]): Promise<number> {
   const started = Date.now();
   const d = await startDemo({
     dataDir, port, simPort, host, databaseUrl: process.env.DATABASE_URL || undefined,
-    adminToken: process.env.KIBAN_ADMIN_TOKEN || undefined, pollIntervalMs: 2000,
+    adminToken: process.env.KIBAN_ADMIN_TOKEN || undefined, pollIntervalMs: 2000, mqttUrl: process.env.MQTT_URL || undefined,
     onProgress: (m) => console.log(m),
   });
   onShutdown(() => d.stop());
@@ -104,7 +105,8 @@ Kiban demo is running (${d.db.kind}, data in ${dataDir}, started in ${((Date.now
   Open:        ${d.url}/#token=${d.adminToken}
   Admin token: ${d.adminToken}${d.adminTokenGenerated ? '   (generated; set KIBAN_ADMIN_TOKEN to choose one)' : ''}
   API:         curl -H "Authorization: Bearer <token>" ${d.url}/api/v1/devices
-  Simulator:   ${d.sim.controlUrl}/sim/v1/devices   (${ups.id}: SNMP v2c ${ups.host}:${ups.port}, community "${ups.snmp?.community}")
+  Simulator:   ${d.sim.controlUrl}/sim/v1/devices   (${d.sim.spec.racks.length} racks, ${d.sim.devices.length} devices; ${ups.id}: SNMP v2c ${ups.host}:${ups.port}, community "${ups.snmp?.community}")
+  MQTT:        ${d.sim.mqttUrl}   (rack sensors: mosquitto_sub -L ${d.sim.mqttUrl}/kiban/# -v)
 
 Press Ctrl-C to stop; data is kept for the next start.`);
   return new Promise<number>(() => {});
