@@ -77,7 +77,7 @@ export async function runSimCli(argv: string[]): Promise<void> {
       racks: integerOption('racks', options.racks, undefined, 1, 20_000),
       siteFile: options.site,
       community: options.community ?? SIM_DEFAULTS.community,
-      seed: integerOption('seed', options.seed, SIM_DEFAULTS.seed),
+      seed: integerOption('seed', options.seed, undefined),
       tickMs: integerOption('tick-ms', options['tick-ms'], SIM_DEFAULTS.tickMs, 1),
       speed,
       mqttUrl: options.mqtt ?? (process.env.MQTT_URL || undefined),

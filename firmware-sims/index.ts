@@ -38,6 +38,7 @@ export interface SimOptions {
   v3User?: { user: string; authKey: string; privKey: string };
   /** Receivers of UPS traps (SNMPv2c notifications). */
   trapReceivers?: TrapReceiver[];
+  /** Seed of the physics; default: the site file's seed, else 1628. Same seed, same site and readings. */
   seed?: number;
   /** Wall-clock interval between physics ticks; values are constant between ticks. */
   tickMs?: number;
@@ -91,8 +92,10 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
   if (!(speed > 0)) throw new Error(`speed must be > 0, got ${speed}`);
 
   const spec = await siteFrom(opts, seed);
+  // A site file carries its own seed; --seed overrides it.
+  const modelSeed = opts.seed ?? (opts.site || opts.siteFile ? spec.seed : seed);
   const startedAtMs = clock();
-  const model = new SiteModel(spec, { seed, startSimTimeMs: startedAtMs });
+  const model = new SiteModel(spec, { seed: modelSeed, startSimTimeMs: startedAtMs });
   const ctx = simContextFor(model, startedAtMs);
   const closers: Array<() => Promise<void>> = [];
   const endpoints: SimEndpoint[] = [];
@@ -124,7 +127,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       endpoints.push({ ...modbus.endpoint, id: `${upsId}-modbus` });
     }
     const pdus = await startPduFleet(ctx, {
-      host, community, basePort: opts.pduBasePort,
+      host, community, basePort: opts.pduBasePort, v3User: opts.v3User ?? SIM_DEFAULTS.v3User,
       onSwitch: (pduId, outlet, on) => model.setOutletPower(pduId, outlet, on),
     });
     closers.push(() => pdus.close());
@@ -132,7 +135,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       endpoints.push({
         id: p.pduId, kind: 'pdu', protocol: 'snmp', host: p.host, port: p.port, profile: p.profile,
         vendor: p.vendor === 'raritan' ? 'Raritan' : 'Server Technology', model: p.model, rackId: p.rackId,
-        snmp: { version: '2c', community: p.snmp.community },
+        snmp: { version: '2c', community: p.snmp.community, writeCommunity: p.snmp.writeCommunity, ...(p.snmp.v3 ? { v3: { user: p.snmp.v3.user, authProtocol: 'sha', authKey: p.snmp.v3.authKey, privProtocol: 'aes', privKey: p.snmp.v3.privKey } } : {}) },
       });
     }
     const cracs = await startCracs(ctx, { host, onCommand: (id, command) => model.commandCrac(id, command) });

@@ -1,37 +1,12 @@
 /**
- * Simulator control API (`/sim/v1`) for the single-UPS simulator: device discovery and ground truth, plus
- * the HTTP server helper. The whole-site API with faults is `createSimControlApp` (sim-app.ts); this older
- * factory stays until startSim switches over.
+ * The HTTP server under the simulator control API (`/sim/v1`, routes in sim-app.ts).
  */
 import { createAdaptorServer } from '@hono/node-server';
-import { Hono } from 'hono';
+import type { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import { PortInUseError } from '../protocols/snmp/agent.ts';
 
 export { createSimControlApp, type SimControlAppOptions } from './sim-app.ts';
-
-export interface ControlDevice {
-  id: string;
-}
-
-export interface ControlApiSource<D extends ControlDevice> {
-  devices(): D[];
-  truth(deviceId: string): { device: string; ts: string; values: Record<string, number> } | undefined;
-}
-
-export function createControlApp<D extends ControlDevice>(source: ControlApiSource<D>): Hono {
-  const app = new Hono();
-  app.get('/sim/v1/devices', (c) => c.json({ items: source.devices() }));
-  app.get('/sim/v1/truth/:device', (c) => {
-    const deviceId = c.req.param('device');
-    const truth = source.truth(deviceId);
-    if (!truth) return c.json({ error: { code: 'not_found', message: `no simulated device '${deviceId}'` } }, 404);
-    return c.json(truth);
-  });
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
-  app.onError((err, c) => c.json({ error: { code: 'internal', message: err.message } }, 500));
-  return app;
-}
 
 export interface ControlServer {
   port: number;

@@ -60,10 +60,11 @@ export const FAULT_RULES: Record<FaultKind, KindRule> = {
   sensor_noisy: { targets: ['rack', 'sensor'], params: z.strictObject({ amplitudeC: z.number().positive().max(20).default(3) }) },
   sensor_silent: { targets: ['rack', 'sensor'], params: noParams },
   device_silent: { targets: ['ups', 'pdu', 'crac', 'meter', 'rack', 'sensor'], params: noParams, protocols: ['snmp', 'modbus', 'mqtt'] },
+  // Request/response interfaces only: a publishing MQTT sensor has no request to answer late.
   device_slow: {
-    targets: ['ups', 'pdu', 'crac', 'meter', 'rack', 'sensor'],
+    targets: ['ups', 'pdu', 'crac', 'meter'],
     params: z.strictObject({ delayMs: z.number().int().min(1).max(600_000).default(3000) }),
-    protocols: ['snmp', 'modbus', 'mqtt'],
+    protocols: ['snmp', 'modbus'],
   },
   modbus_exception: {
     targets: ['ups', 'crac', 'meter'],

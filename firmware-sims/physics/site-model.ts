@@ -47,7 +47,7 @@ export const OUTLET_RATED_CURRENT_A = 10;
 /** Typical server draw per power supply pair, to decide how many servers a rack holds. */
 const WATTS_PER_SERVER = 450;
 /** Load through the day, as a fraction of the rack's nominal load; peak mid-afternoon local time. */
-const RACK_LOAD_SHAPE: DailyLoadShape = { minLoad: 0.7, maxLoad: 0.95, peakHourUtc: 15, noise: 0 };
+const RACK_LOAD_SHAPE: DailyLoadShape = { minLoad: 0.7, maxLoad: 0.95, peakHour: 15 };
 const LOAD_NOISE_FRACTION = 0.02;
 const LOAD_NOISE_PERIOD_MS = 10_000;
 /** A rack's load may step (deployment, batch job, decommission) once per epoch. */

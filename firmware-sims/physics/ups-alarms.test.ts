@@ -15,6 +15,10 @@ describe('UPS alarm table (RFC 1628 id rules)', () => {
     expect(t.rows.map((r) => r.id)).toEqual([2]);
     t = reconcileAlarmTable(t, set('lowBattery', 'onBattery'), 5);
     expect(t.rows.map((r) => [r.id, r.alarm])).toEqual([[2, 'lowBattery'], [3, 'onBattery']]);
+    // a kept row keeps its detection time; a new row is stamped now
+    expect(t.rows.map((r) => [r.alarm, r.sinceMs])).toEqual([['lowBattery', 2], ['onBattery', 5]]);
+    t = reconcileAlarmTable(t, set('lowBattery', 'depletedBattery'), 6);
+    expect(t.rows).toEqual([{ id: 2, alarm: 'lowBattery', sinceMs: 2 }, { id: 4, alarm: 'depletedBattery', sinceMs: 6 }]);
   });
 
   it('adds simultaneous alarms in well-known order', () => {

@@ -215,7 +215,8 @@ export interface Fault {
 /** What protocol adapters consult before answering. */
 export interface CommFaults {
   /** The first active communication fault of this device, if any. */
-  forDevice(deviceId: string): Fault | undefined;
+  /** `protocol` narrows to faults that act on that interface (a UPS answers SNMP and Modbus separately). */
+  forDevice(deviceId: string, protocol?: 'snmp' | 'modbus' | 'mqtt'): Fault | undefined;
 }
 
 // ---------------------------------------------------------------- what adapters get
@@ -242,8 +243,15 @@ export interface SimEndpoint {
   profile: string;
   vendor: string;
   model: string;
-  snmp?: { version: '2c' | '3'; community?: string; v3?: { user: string; authProtocol: 'sha'; authKey: string; privProtocol: 'aes'; privKey: string } };
+  snmp?: { version: '2c' | '3'; community?: string; /** Community that may SET (e.g. PDU outlet switching). */ writeCommunity?: string; v3?: { user: string; authProtocol: 'sha'; authKey: string; privProtocol: 'aes'; privKey: string } };
   modbus?: { unitId: number; wordOrder?: 'ABCD' | 'CDAB' };
   mqtt?: { brokerUrl: string; topic: string; availabilityTopic: string };
   rackId?: string;
+}
+
+/** The host a client uses for a device listening on `host`: the wildcard addresses are reached through loopback. */
+export function advertisedHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '::1';
+  return host;
 }

@@ -30,7 +30,7 @@ const counter = (v: number) => Math.max(0, Math.floor(v));
 
 export function energyMeterRegisterDefs(kind: MeterKind, wordOrder: WordOrder): RegisterDef<MeterState>[] {
   return [
-    { table: 'holding', address: 0, name: 'Voltage L-N', type: 'u16', unit: 'V', scale: 10, access: 'r', read: (s) => s.voltageV },
+    { table: 'holding', address: 0, name: 'Voltage L-L (3-phase, line to line)', type: 'u16', unit: 'V', scale: 10, access: 'r', read: (s) => s.voltageV },
     { table: 'holding', address: 1, name: 'Power Factor', type: 's16', unit: '', scale: 1000, access: 'r', read: (s) => s.powerFactor },
     { table: 'holding', address: 2, name: 'Current', type: 'u32', unit: 'A', scale: 1000, access: 'r', read: (s) => s.currentA },
     { table: 'holding', address: 4, name: 'Active Power', type: 's32', unit: 'W', scale: 1, access: 'r',

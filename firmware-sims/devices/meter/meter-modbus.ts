@@ -9,8 +9,8 @@
  *   unit id gets exception 0x0A and a silent meter gets exception 0x0B after `gatewayTimeoutMs`; requests
  *   on the shared bus are answered one at a time.
  */
-import type { MeterState, SimContext, SimEndpoint } from '../../site/types.ts';
-import { commBehaviourFromFault, startModbusTcpServer, type ModbusTcpServer, type ModbusUnit } from '../../protocols/modbus/modbus-server.ts';
+import { advertisedHost, type MeterState, type SimContext, type SimEndpoint } from '../../site/types.ts';
+import { faultBehaviour, ownUnitIds, startModbusTcpServer, startModbusTcpServers } from '../../protocols/modbus/modbus-server.ts';
 import { RegisterBank } from '../../protocols/modbus/register-map.ts';
 import { meterRegisterDefs } from './meter-map.ts';
 
@@ -30,21 +30,15 @@ export interface RunningMeters {
 
 export async function startMeters(ctx: SimContext, opts: StartMetersOptions): Promise<RunningMeters> {
   const layout = opts.layout ?? 'per-device';
-  const advertisedHost = opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host === '::' ? '::1' : opts.host;
   const units = ctx.spec.meters.map((spec) => {
     const bank = new RegisterBank<MeterState>(meterRegisterDefs(spec.kind, spec.wordOrder), spec.wordOrder, () => ctx.state().meters.get(spec.id));
-    const unit: ModbusUnit = {
-      readRegisters: (table, address, count) => bank.readRegisters(table, address, count),
-      writeRegisters: (address, values) => bank.writeRegisters(address, values),
-      commBehaviour: () => commBehaviourFromFault(ctx.faults.forDevice(spec.id)),
-    };
-    return { spec, unit };
+    return { spec, unit: bank.asUnit(faultBehaviour(ctx.faults, spec.id)) };
   });
   const endpoint = (spec: (typeof units)[number]['spec'], port: number, unitId: number): SimEndpoint => ({
     id: spec.id,
     kind: 'meter',
     protocol: 'modbus',
-    host: advertisedHost,
+    host: advertisedHost(opts.host),
     port,
     profile: spec.kind === 'water' ? 'kiban-water-meter' : 'kiban-energy-meter',
     vendor: 'Kiban',
@@ -52,9 +46,8 @@ export async function startMeters(ctx: SimContext, opts: StartMetersOptions): Pr
     modbus: { unitId, wordOrder: spec.wordOrder },
   });
 
-  const servers: ModbusTcpServer[] = [];
   const endpoints: SimEndpoint[] = [];
-  try {
+  const close = await startModbusTcpServers(async (servers) => {
     if (layout === 'gateway') {
       const byUnitId = new Map(units.map((u, i) => [i + 1, u.unit]));
       const server = await startModbusTcpServer({
@@ -70,22 +63,12 @@ export async function startMeters(ctx: SimContext, opts: StartMetersOptions): Pr
         const server = await startModbusTcpServer({
           host: opts.host,
           port: opts.basePort ? opts.basePort + i : 0,
-          unit: (id) => (id === 1 || id === 0 || id === 255 ? u.unit : undefined),
+          unit: ownUnitIds(1, u.unit),
         });
         servers.push(server);
         endpoints.push(endpoint(u.spec, server.port, 1));
       }
     }
-  } catch (err) {
-    await Promise.allSettled(servers.map((s) => s.close()));
-    throw err;
-  }
-  let closing: Promise<void> | undefined;
-  return {
-    endpoints,
-    close() {
-      closing ??= Promise.all(servers.map((s) => s.close())).then(() => undefined);
-      return closing;
-    },
-  };
+  });
+  return { endpoints, close };
 }

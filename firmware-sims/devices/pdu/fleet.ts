@@ -1,5 +1,8 @@
 /**
- * Serves every rack PDU of the simulated site over SNMP v1/v2c, one UDP port per PDU, from one process.
+ * Serves every rack PDU of the simulated site over SNMP v1/v2c and, with a `v3User`, SNMPv3 USM
+ * (authPriv, HMAC-SHA-96 / AES-128-CFB), one UDP port per PDU, from one process. Each PDU is its own
+ * SNMP engine: engine id 0x80000000+enterprise, format 4, text = PDU id (pduEngineId), boots 1, time =
+ * seconds since the fleet started. Localized keys are derived on a PDU's first v3 request (see usm.ts).
  *
  * Why not one net-snmp `createAgent` per PDU: net-snmp keeps a node object per MIB cell and values are
  * pushed cell by cell. Measured on this 2-core machine (measure-net-snmp-agents.ts): 1,000 agents with
@@ -10,7 +13,8 @@
  */
 import { startLiteAgent, type LiteAgent, type LiteDevice, type LiteFault } from '../../protocols/snmp-lite/agent.ts';
 import { parseOid, type MibTemplate } from '../../protocols/snmp-lite/mib.ts';
-import type { PduState, PduVendor, SimContext } from '../../site/types.ts';
+import { engineIdFor, UsmUserTable, type UsmCounters } from '../../protocols/snmp-lite/usm.ts';
+import { advertisedHost, type PduState, type PduVendor, type SimContext } from '../../site/types.ts';
 import { OutletSwitchBook, serialFor, type OutletSwitchHandler, type PduIdentity, type PduRuntime, type PduSnapshot } from './pdu-runtime.ts';
 import { buildRaritanTemplate, RARITAN_ENTERPRISE, RARITAN_OID_TABLE } from './raritan-px2.ts';
 import { buildSentry4Template, SENTRY4_ENTERPRISE, SENTRY4_OID_TABLE } from './sentry4.ts';
@@ -31,6 +35,11 @@ export interface PduFleetOptions {
   powerCycleOffMs?: number;
   /** Bind this many sockets at once while starting. Default 256. */
   bindConcurrency?: number;
+  /**
+   * SNMPv3 user of every PDU: authPriv only (SHA/AES-128; lower levels get a usmStatsUnsupportedSecLevels
+   * report), read-write like the write community. Keys ≥ 8 characters. Absent = v1/v2c only.
+   */
+  v3User?: { user: string; authKey: string; privKey: string };
 }
 
 export interface PduEndpoint {
@@ -42,11 +51,18 @@ export interface PduEndpoint {
   /** Collector profile id for this PDU family. */
   profile: string;
   model: string;
-  snmp: { version: '2c'; community: string; writeCommunity: string };
+  snmp: {
+    version: '2c';
+    community: string;
+    writeCommunity: string;
+    v3?: { user: string; authProtocol: 'sha'; authKey: string; privProtocol: 'aes'; privKey: string; engineId: string };
+  };
 }
 
 export interface PduFleet {
   endpoints: PduEndpoint[];
+  /** SNMPv3 usmStats* (and related) counters of one PDU's engine; undefined without v3 or for an unknown PDU. */
+  usmCounters(pduId: string): UsmCounters | undefined;
   close(): Promise<void>;
 }
 
@@ -76,6 +92,17 @@ export function pduTemplate(vendor: PduVendor, outletCount: number): MibTemplate
     templates.set(key, template);
   }
   return template;
+}
+
+const ENTERPRISE_NUMBER: Record<PduVendor, number> = {
+  // 1.3.6.1.4.1.<enterprise>.…
+  raritan: parseOid(RARITAN_ENTERPRISE)[6],
+  sentry4: parseOid(SENTRY4_ENTERPRISE)[6],
+};
+
+/** snmpEngineID of a PDU (RFC 3411 format 4: the vendor's enterprise number, then the PDU id as text). */
+export function pduEngineId(vendor: PduVendor, pduId: string): Buffer {
+  return engineIdFor(ENTERPRISE_NUMBER[vendor], pduId);
 }
 
 const ENTERPRISE_PREFIX: Record<PduVendor, number[]> = {
@@ -141,11 +168,16 @@ export async function startPduFleet(ctx: SimContext, opts: PduFleetOptions): Pro
   const basePort = opts.basePort ?? 0;
   const concurrency = Math.max(1, opts.bindConcurrency ?? 256);
   const ids = pduIdsInSiteOrder(ctx);
+  // One table for the whole fleet: the engine-independent half of key localization is done once.
+  const v3Users = opts.v3User ? new UsmUserTable([{ ...opts.v3User, minLevel: 'authPriv', access: 'readWrite' }]) : undefined;
+  // snmpEngineTime counts wall-clock seconds (USM time windows are wall-clock), whatever the sim's clock.
+  const engineStartMs = Date.now();
   if (basePort > 0 && basePort + ids.length - 1 > 65535) {
     throw new RangeError(`basePort ${basePort} leaves no room for ${ids.length} PDUs (last port would be ${basePort + ids.length - 1})`);
   }
   const runtimes = new Map<string, PduRuntime>();
   const agents: LiteAgent[] = [];
+  const agentById = new Map<string, LiteAgent>();
   const endpoints: PduEndpoint[] = new Array(ids.length);
 
   const deviceFor = (pduId: string, runtime: PduRuntime, vendor: PduVendor): LiteDevice<PduSnapshot> => ({
@@ -189,8 +221,10 @@ export async function startPduFleet(ctx: SimContext, opts: PduFleetOptions): Pro
           port: basePort > 0 ? basePort + n : 0,
           community: opts.community,
           writeCommunity,
+          ...(v3Users ? { v3: { engineId: pduEngineId(pdu.vendor, pduId), users: v3Users, engineBoots: 1, engineStartMs } } : {}),
         });
         agents.push(agent);
+        agentById.set(pduId, agent);
         endpoints[n] = {
           pduId,
           rackId: pdu.rackId,
@@ -199,7 +233,14 @@ export async function startPduFleet(ctx: SimContext, opts: PduFleetOptions): Pro
           port: agent.port,
           profile: PDU_PROFILES[pdu.vendor].profile,
           model: runtime.identity.model,
-          snmp: { version: '2c', community: opts.community, writeCommunity },
+          snmp: {
+            version: '2c',
+            community: opts.community,
+            writeCommunity,
+            ...(opts.v3User && agent.engineId
+              ? { v3: { user: opts.v3User.user, authProtocol: 'sha' as const, authKey: opts.v3User.authKey, privProtocol: 'aes' as const, privKey: opts.v3User.privKey, engineId: agent.engineId.toString('hex') } }
+              : {}),
+          },
         };
       }));
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -210,12 +251,5 @@ export async function startPduFleet(ctx: SimContext, opts: PduFleetOptions): Pro
     throw err;
   }
 
-  return { endpoints, close };
-}
-
-/** A device listening on the wildcard address is reached through loopback. */
-function advertisedHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '::1';
-  return host;
+  return { endpoints, close, usmCounters: (pduId) => agentById.get(pduId)?.usmCounters() };
 }

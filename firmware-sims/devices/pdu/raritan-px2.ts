@@ -138,9 +138,7 @@ function inletReading(snap: PduSnapshot, spec: SensorSpec): Reading {
   const normal = RaritanSensorState.normal;
   switch (spec.name) {
     case 'rmsCurrent': {
-      const state = inlet.currentA > ratedCurrentA ? RaritanSensorState.aboveUpperCritical
-        : inlet.currentA > 0.8 * ratedCurrentA ? RaritanSensorState.aboveUpperWarning : normal;
-      return { value: inlet.currentA, state };
+      return { value: inlet.currentA, state: currentState(inlet.currentA, ratedCurrentA) };
     }
     case 'rmsVoltage': return { value: inlet.voltageV, state: normal };
     case 'activePower': return { value: inlet.activePowerW, state: normal };
@@ -157,9 +155,7 @@ function outletSensorReading(snap: PduSnapshot, outlet: number, spec: SensorSpec
   const normal = RaritanSensorState.normal;
   switch (spec.name) {
     case 'rmsCurrent': {
-      const state = o.overload || o.currentA > RARITAN_OUTLET_RATED_CURRENT_A ? RaritanSensorState.aboveUpperCritical
-        : o.currentA > 0.8 * RARITAN_OUTLET_RATED_CURRENT_A ? RaritanSensorState.aboveUpperWarning : normal;
-      return { value: o.currentA, state };
+      return { value: o.currentA, state: o.overload ? RaritanSensorState.aboveUpperCritical : currentState(o.currentA, RARITAN_OUTLET_RATED_CURRENT_A) };
     }
     case 'rmsVoltage': return { value: o.voltageV, state: normal };
     case 'activePower': return { value: o.activePowerW, state: normal };
@@ -181,9 +177,17 @@ function ocpReading(snap: PduSnapshot, spec: SensorSpec): Reading {
 
 interface Thresholds { lowerCritical: number; lowerWarning: number; upperCritical: number; upperWarning: number }
 const NO_THRESHOLDS: Thresholds = { lowerCritical: 0, lowerWarning: 0, upperCritical: 0, upperWarning: 0 };
+/** rmsCurrent sensors warn above 80 % of the rating and are critical above it. */
+const CURRENT_WARNING_FRACTION = 0.8;
 function currentThresholds(spec: SensorSpec, ratedA: number): Thresholds {
   if (spec.name !== 'rmsCurrent') return NO_THRESHOLDS;
-  return { lowerCritical: 0, lowerWarning: 0, upperCritical: ratedA, upperWarning: 0.8 * ratedA };
+  return { lowerCritical: 0, lowerWarning: 0, upperCritical: ratedA, upperWarning: CURRENT_WARNING_FRACTION * ratedA };
+}
+/** The state of an rmsCurrent sensor against those thresholds. */
+function currentState(currentA: number, ratedA: number): number {
+  if (currentA > ratedA) return RaritanSensorState.aboveUpperCritical;
+  if (currentA > CURRENT_WARNING_FRACTION * ratedA) return RaritanSensorState.aboveUpperWarning;
+  return RaritanSensorState.normal;
 }
 
 // ---------------------------------------------------------------- template

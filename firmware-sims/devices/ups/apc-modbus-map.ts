@@ -8,7 +8,7 @@
  * a block that the simulator does not model read 0 ("reserved"). Any address outside the blocks answers
  * exception 2 (illegal data address), as does a read that runs out of a block.
  */
-import { s16, s32Words, sfix, stringWords, u16, u32Words, ufix } from '../../protocols/modbus/registers.ts';
+import { s16, s32Words, sfix, stringWords, u16, u32Words, ufix } from '../../protocols/modbus/register-map.ts';
 import type { UpsState } from '../../site/types.ts';
 import type { UpsIdentity } from './ups-identity.ts';
 

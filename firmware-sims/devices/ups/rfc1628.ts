@@ -4,7 +4,7 @@
  */
 import * as snmp from 'net-snmp';
 import type { ScalarDefinition, TableDefinition } from '../../protocols/snmp/agent.ts';
-import { UPS_WELL_KNOWN_ALARMS, type UpsAlarmName, type UpsAlarmRow } from '../../site/types.ts';
+import { UPS_WELL_KNOWN_ALARMS, type UpsAlarmName } from '../../site/types.ts';
 
 export const UPS_MIB = '1.3.6.1.2.1.33';
 const ident = `${UPS_MIB}.1.1`;
@@ -261,36 +261,6 @@ export const UPS_TRAPS = {
 export const ALARMS_WITHOUT_ADDED_TRAP: ReadonlySet<UpsAlarmName> = new Set(['onBattery', 'testInProgress']);
 /** RFC 1628: upsTrapAlarmEntryRemoved is sent for every alarm except upsAlarmTestInProgress. */
 export const ALARMS_WITHOUT_REMOVED_TRAP: ReadonlySet<UpsAlarmName> = new Set(['testInProgress']);
-
-/** Largest upsAlarmId (PositiveInteger). */
-export const UPS_ALARM_ID_MAX = 2147483647;
-
-/**
- * The RFC 1628 upsAlarmTable id rules, for whoever owns the alarm list (the physics model):
- * rows of alarms still active keep their id and detection time; cleared alarms lose their row; each
- * newly active alarm gets `lastId + 1` ("the agent creates the first row with upsAlarmId equal to 1,
- * and increments the value of upsAlarmId each time a new row is created, wrapping to the first free
- * value after the maximum possible value"). One row per well-known alarm (upsAlarmDescr is unique).
- */
-export function updateUpsAlarmRows(
-  previous: readonly UpsAlarmRow[],
-  active: Iterable<UpsAlarmName>,
-  nowMs: number,
-  lastId: number,
-): { rows: UpsAlarmRow[]; lastId: number } {
-  const activeSet = new Set(active);
-  const rows = previous.filter((row) => activeSet.has(row.alarm));
-  const used = new Set(rows.map((r) => r.id));
-  let id = lastId;
-  for (const alarm of activeSet) {
-    if (rows.some((r) => r.alarm === alarm)) continue;
-    do { id = id >= UPS_ALARM_ID_MAX ? 1 : id + 1; } while (used.has(id));
-    used.add(id);
-    rows.push({ id, alarm, sinceMs: nowMs });
-  }
-  rows.sort((a, b) => a.id - b.id);
-  return { rows, lastId: id };
-}
 
 /** Markdown table of every UPS-MIB object the simulator serves (for docs/simulators.md). */
 export function upsMibMarkdown(): string {

@@ -2,6 +2,7 @@
  * What a UPS says about itself (nameplate, firmware, nominal ratings), shared by its SNMP and Modbus
  * faces so both report the same device.
  */
+import { LOW_BATTERY_MINUTES } from '../../physics/ups-power.ts';
 
 export interface UpsIdentity {
   manufacturer: string;
@@ -40,7 +41,8 @@ export function defaultUpsIdentity(upsId: string, ratedVA: number, overrides: Pa
     attachedDevices: 'IT load',
     nominalVoltageV: 230,
     nominalFrequencyHz: 50,
-    lowBatteryTimeMin: 2,
+    // The runtime at which the physics reports batteryLow (physics/ups-power.ts LOW_BATTERY_MINUTES).
+    lowBatteryTimeMin: LOW_BATTERY_MINUTES,
     manufactureDate: '2024-07-01',
     ...overrides,
   };

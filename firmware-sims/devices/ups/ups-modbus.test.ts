@@ -2,7 +2,7 @@
  * The UPS Modbus TCP server (APC Smart-UPS holding-register map) read by mbpoll and Python pymodbus.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeStringWords } from '../../protocols/modbus/registers.ts';
+import { decodeStringWords } from '../../protocols/modbus/register-map.ts';
 import { APC_EFFICIENCY_CODE, APC_TRANSFER_REASON, APC_UPS_REGISTERS } from './apc-modbus-map.ts';
 import { FakeSim, haveTool, makeUpsState, onBatteryState, runTool } from './test-fixtures.ts';
 import { startUpsModbus, type UpsModbusServer } from './ups-modbus.ts';
@@ -165,7 +165,7 @@ describe('UPS Modbus TCP (APC map) read by mbpoll and pymodbus', () => {
     expect(ok.registers).toEqual([10000]);
   });
 
-  it('answers only its unit id (others time out, as modbus-serial ServerTCP does)', async (t) => {
+  it('answers only its unit id (other unit ids get no answer and time out)', async (t) => {
     if (!tools.python) return t.skip();
     const [other] = await pymodbus(server.port, [[588, 1]], { unit: 7, timeoutS: 1 });
     expect(other.registers).toBeUndefined();

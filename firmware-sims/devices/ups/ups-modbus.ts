@@ -4,12 +4,12 @@
  *
  * Communication faults: device_silent (TCP accepted, requests never answered), device_slow {delayMs}
  * (answers after the delay), modbus_exception {code} (every request answered with that exception).
- * Unit id: only `unitId` is answered (modbus-serial's ServerTCP ignores other unit ids: the client
- * times out); unitId 0 or 255 answers every unit id.
+ * Unit id: only `unitId` is answered (requests for other unit ids get no answer: the client times out);
+ * unitId 0 or 255 answers every unit id. Only FC03 is implemented: FC04 gets exception 1 (illegal
+ * function), writes exception 2 (illegal data address).
  */
-import { ModbusException, ModbusExceptionCode } from '../../protocols/modbus/modbus-server.ts';
-import { faultBehaviour, startServerTcpDevice } from '../../protocols/modbus/servertcp.ts';
-import type { SimContext, SimEndpoint, UpsState } from '../../site/types.ts';
+import { faultBehaviour, ModbusException, ModbusExceptionCode, startModbusTcpServer, type ModbusUnit } from '../../protocols/modbus/modbus-server.ts';
+import { advertisedHost, type SimContext, type SimEndpoint, type UpsState } from '../../site/types.ts';
 import { APC_TRANSFER_REASON, encodeApcRegisters, isMappedAddress, transferReasonFor } from './apc-modbus-map.ts';
 import { defaultUpsIdentity, type UpsIdentity } from './ups-identity.ts';
 
@@ -52,29 +52,34 @@ export async function startUpsModbus(ctx: SimContext, upsId: string, opts: UpsMo
   // Track source changes tick by tick so the transfer reason is right even between polls.
   const unsubscribe = ctx.onTick(() => sync());
 
-  const server = await startServerTcpDevice({
+  const unit: ModbusUnit = {
+    readRegisters(table, address, count) {
+      if (table !== 'holding') throw new ModbusException(ModbusExceptionCode.illegalFunction);
+      sync();
+      const out: number[] = [];
+      for (let a = address; a < address + count; a++) {
+        if (!isMappedAddress(a)) throw new ModbusException(ModbusExceptionCode.illegalDataAddress, `register ${a} is not mapped`);
+        out.push(words.get(a) ?? 0);
+      }
+      return out;
+    },
+    writeRegisters() {
+      throw new ModbusException(ModbusExceptionCode.illegalDataAddress);
+    },
+    commBehaviour: faultBehaviour(ctx.faults, upsId),
+  };
+  const answersAll = unitId === 0 || unitId === 255;
+  const server = await startModbusTcpServer({
     host: opts.host,
     port: opts.port,
-    unitId,
-    behaviour: faultBehaviour(ctx.faults, upsId),
-    source: {
-      readHolding(address, count) {
-        sync();
-        const out: number[] = [];
-        for (let a = address; a < address + count; a++) {
-          if (!isMappedAddress(a)) throw new ModbusException(ModbusExceptionCode.illegalDataAddress, `register ${a} is not mapped`);
-          out.push(words.get(a) ?? 0);
-        }
-        return out;
-      },
-    },
+    unit: (id) => (answersAll || id === unitId ? unit : undefined),
   });
 
   const endpoint: SimEndpoint = {
     id: upsId,
     kind: 'ups',
     protocol: 'modbus',
-    host: opts.host,
+    host: advertisedHost(opts.host),
     port: server.port,
     profile: 'apc-ups-modbus',
     vendor: identity.manufacturer,

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SentNotification } from '../../protocols/snmp/notifier.ts';
 import type { UpsState } from '../../site/types.ts';
-import { UPS_MIB_OBJECTS, UPS_TRAPS, updateUpsAlarmRows, wellKnownAlarmOid } from './rfc1628.ts';
+import { EMPTY_ALARM_TABLE, reconcileAlarmTable } from '../../physics/ups-alarms.ts';
+import { UPS_MIB_OBJECTS, UPS_TRAPS, wellKnownAlarmOid } from './rfc1628.ts';
 import { FakeSim, compareOids, freeUdpPort, haveTool, makeUpsState, onBatteryState, parseSnmpOutput, runTool, type WalkLine } from './test-fixtures.ts';
 import { startUpsSnmp, upsMibValues, type UpsSnmpAgent } from './ups-snmp.ts';
 
@@ -71,7 +72,7 @@ describe('UPS SNMP agent (RFC 1628) read by net-snmp tools', () => {
 
   it('snmpbulkwalk -v2c walks the whole UPS-MIB with strictly increasing OIDs and RFC units', async (t) => {
     if (!tools.snmp) return t.skip();
-    const lowBattery = updateUpsAlarmRows([], ['onBattery', 'lowBattery'], Date.now(), 0).rows;
+    const lowBattery = [...reconcileAlarmTable(EMPTY_ALARM_TABLE, new Set(['onBattery', 'lowBattery']), Date.now()).rows];
     sim.tick(onBatteryState(makeUpsState({ alarms: lowBattery, batteryStatus: 'low' })));
     const walk = await v2('snmpbulkwalk', target(), UPS_MIB);
     expect(walk.stderr).not.toMatch(/not increasing/i);
@@ -110,8 +111,8 @@ describe('UPS SNMP agent (RFC 1628) read by net-snmp tools', () => {
   it('alarm table follows the RFC id rules: ids 1 and 2, then a new alarm gets 3', async (t) => {
     if (!tools.snmp) return t.skip();
     const t0 = Date.now();
-    let table = updateUpsAlarmRows([], ['onBattery', 'lowBattery'], t0, 0);
-    sim.tick(onBatteryState(makeUpsState({ alarms: table.rows })));
+    let table = reconcileAlarmTable(EMPTY_ALARM_TABLE, new Set(['onBattery', 'lowBattery']), t0);
+    sim.tick(onBatteryState(makeUpsState({ alarms: [...table.rows] })));
     let rows = parseSnmpOutput((await v2('snmpbulkwalk', target(), `${UPS_MIB}.1.6`)).stdout);
     expect(rows.find((l) => l.oid === `${UPS_MIB}.1.6.1.0`)?.value).toBe('2');
     expect(rows.filter((l) => l.oid.startsWith(`${UPS_MIB}.1.6.2.1.2.`)).map((l) => [l.oid.split('.').pop(), l.value])).toEqual([
@@ -123,8 +124,8 @@ describe('UPS SNMP agent (RFC 1628) read by net-snmp tools', () => {
     expect(firstTimes.every((v) => v > 0 && v <= agent.sysUpTime())).toBe(true);
 
     // onBattery clears, depletedBattery appears: lowBattery keeps id 2, the new row takes 3 (not the freed 1).
-    table = updateUpsAlarmRows(table.rows, ['lowBattery', 'depletedBattery'], t0 + 5000, table.lastId);
-    sim.tick(makeUpsState({ alarms: table.rows, batteryStatus: 'depleted' }));
+    table = reconcileAlarmTable(table, new Set(['lowBattery', 'depletedBattery']), t0 + 5000);
+    sim.tick(makeUpsState({ alarms: [...table.rows], batteryStatus: 'depleted' }));
     rows = parseSnmpOutput((await v2('snmpbulkwalk', target(), `${UPS_MIB}.1.6`)).stdout);
     expect(rows.filter((l) => l.oid.startsWith(`${UPS_MIB}.1.6.2.1.2.`)).map((l) => [l.oid.split('.').pop(), l.value])).toEqual([
       ['2', `.${UPS_MIB}.1.6.3.3`],
@@ -215,26 +216,26 @@ describe('UPS-MIB notifications received by snmptrapd', () => {
 
   it('upsTrapOnBattery on transfer to battery, then AlarmEntryAdded/Removed per the RFC, spaced by the rate limit', async (t) => {
     if (!trapd) return t.skip();
-    let table = updateUpsAlarmRows([], ['onBattery'], Date.now(), 0);
-    sim.tick(onBatteryState(makeUpsState({ alarms: table.rows }), 1));
+    let table = reconcileAlarmTable(EMPTY_ALARM_TABLE, new Set(['onBattery']), Date.now());
+    sim.tick(onBatteryState(makeUpsState({ alarms: [...table.rows] }), 1));
     await waitFor(new RegExp(`OID: \\.${UPS_TRAPS.upsTrapOnBattery.oid.replaceAll('.', '\\.')}\\b`));
     // varbinds: upsEstimatedMinutesRemaining, upsSecondsOnBattery, upsConfigLowBattTime
     expect(trapOutput).toMatch(/\.1\.3\.6\.1\.2\.1\.33\.1\.2\.3\.0 = INTEGER: 17/);
     expect(trapOutput).toMatch(/\.1\.3\.6\.1\.2\.1\.33\.1\.2\.2\.0 = INTEGER: 1\b/);
-    expect(trapOutput).toMatch(/\.1\.3\.6\.1\.2\.1\.33\.1\.9\.7\.0 = INTEGER: 2\b/);
+    expect(trapOutput).toMatch(/\.1\.3\.6\.1\.2\.1\.33\.1\.9\.7\.0 = INTEGER: 5\b/);
     // no AlarmEntryAdded for upsAlarmOnBattery
     expect(trapOutput).not.toContain(`OID: .${UPS_TRAPS.upsTrapAlarmEntryAdded.oid}`);
 
     // lowBattery row added → AlarmEntryAdded with upsAlarmId.2 and upsAlarmDescr.2 = upsAlarmLowBattery
-    table = updateUpsAlarmRows(table.rows, ['onBattery', 'lowBattery'], Date.now(), table.lastId);
-    sim.tick(onBatteryState(makeUpsState({ alarms: table.rows, batteryStatus: 'low' }), 2));
+    table = reconcileAlarmTable(table, new Set(['onBattery', 'lowBattery']), Date.now());
+    sim.tick(onBatteryState(makeUpsState({ alarms: [...table.rows], batteryStatus: 'low' }), 2));
     await waitFor(/\.1\.3\.6\.1\.2\.1\.33\.1\.6\.2\.1\.2\.2 = OID: \.1\.3\.6\.1\.2\.1\.33\.1\.6\.3\.3/);
     expect(trapOutput).toContain(`OID: .${UPS_TRAPS.upsTrapAlarmEntryAdded.oid}`);
     expect(trapOutput).toMatch(/\.1\.3\.6\.1\.2\.1\.33\.1\.6\.2\.1\.1\.2 = INTEGER: 2/);
 
     // utility back: both rows removed → two AlarmEntryRemoved (onBattery included), queued ≥ 400 ms apart
-    table = updateUpsAlarmRows(table.rows, [], Date.now(), table.lastId);
-    sim.tick(makeUpsState({ alarms: table.rows }));
+    table = reconcileAlarmTable(table, new Set(), Date.now());
+    sim.tick(makeUpsState({ alarms: [...table.rows] }));
     await waitFor(new RegExp(`(OID: \\.${UPS_TRAPS.upsTrapAlarmEntryRemoved.oid.replaceAll('.', '\\.')}[\\s\\S]*){2}`));
     const removed = sent.filter((s) => s.trapOid === UPS_TRAPS.upsTrapAlarmEntryRemoved.oid);
     expect(removed.map((s) => s.varbinds[1].value).sort()).toEqual([wellKnownAlarmOid('onBattery'), wellKnownAlarmOid('lowBattery')].sort());

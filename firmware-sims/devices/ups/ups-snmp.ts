@@ -20,7 +20,7 @@ import * as snmp from 'net-snmp';
 import { snmpGateForDevice, snmpNoSuchInstanceOverride } from '../../protocols/snmp/comm-faults.ts';
 import { startSnmpAgent, type ScalarDefinition, type SnmpAgentHandle, type SnmpValue } from '../../protocols/snmp/agent.ts';
 import { SnmpNotifier, type SentNotification, type TrapReceiver } from '../../protocols/snmp/notifier.ts';
-import type { SimContext, SimEndpoint, UpsAlarmRow, UpsState } from '../../site/types.ts';
+import { advertisedHost, type SimContext, type SimEndpoint, type UpsAlarmRow, type UpsState } from '../../site/types.ts';
 import {
   ALARMS_WITHOUT_ADDED_TRAP, ALARMS_WITHOUT_REMOVED_TRAP, BatteryStatus, MIB2_SYSTEM_OBJECTS, OutputSource, UPS_ALARM_ID_OID,
   UPS_MIB, UPS_MIB_OBJECTS, UPS_MIB_TABLES, UPS_TRAPS, UPS_WELL_KNOWN_TESTS, wellKnownAlarmOid,
@@ -174,7 +174,7 @@ export async function startUpsSnmp(ctx: SimContext, upsId: string, opts: UpsSnmp
     scalars: [...system, ...SCALAR_OBJECTS.map((o) => ({ name: o.name, oid: o.oid, type: o.type }))],
     tables: Object.values(UPS_MIB_TABLES),
     requestGate: snmpGateForDevice(ctx.faults, upsId, () => sync()),
-    instanceOverride: snmpNoSuchInstanceOverride(ctx.faults, upsId),
+    instanceOverride: snmpNoSuchInstanceOverride(ctx.faults, upsId, [UPS_MIB]),
     engineGroup: true,
   });
   const mib = agent;
@@ -188,7 +188,7 @@ export async function startUpsSnmp(ctx: SimContext, upsId: string, opts: UpsSnmp
   const notifier = opts.trapReceivers?.length
     ? new SnmpNotifier(opts.trapReceivers, { defaultCommunity: opts.community, minIntervalMs: opts.trapMinIntervalMs, upTime: sysUpTime, onSent: opts.onTrapSent })
     : undefined;
-  const silent = () => ctx.faults.forDevice(upsId)?.kind === 'device_silent';
+  const silent = () => ctx.faults.forDevice(upsId, 'snmp')?.kind === 'device_silent';
   const notify = (trapOid: string, varbinds: () => snmp.Varbind[], coalesceKey?: string) => {
     if (notifier && !silent()) notifier.send({ trapOid, varbinds, coalesceKey });
   };
@@ -257,7 +257,7 @@ export async function startUpsSnmp(ctx: SimContext, upsId: string, opts: UpsSnmp
     id: upsId,
     kind: 'ups',
     protocol: 'snmp',
-    host: opts.host,
+    host: advertisedHost(opts.host),
     port: mib.port,
     profile: 'rfc1628-ups',
     vendor: identity.manufacturer,

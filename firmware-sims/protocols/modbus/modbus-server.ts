@@ -12,6 +12,7 @@
  * register xxxx−1.
  */
 import net from 'node:net';
+import type { CommFaults } from '../../site/types.ts';
 import { PortInUseError } from '../snmp/agent.ts';
 
 export const ModbusExceptionCode = {
@@ -244,3 +245,32 @@ export function commBehaviourFromFault(fault: { kind: string; params: Record<str
       return { kind: 'normal' };
   }
 }
+
+/** The communication behaviour of `deviceId` under its current fault, read once per request. */
+export const faultBehaviour = (faults: CommFaults, deviceId: string) => (): CommBehaviour =>
+  commBehaviourFromFault(faults.forDevice(deviceId, 'modbus'));
+
+/**
+ * The unit lookup of a device with its own TCP interface: it answers `unitId`, and 0 and 255, which Modbus
+ * TCP clients use for "the device at this IP"; other unit ids get no answer.
+ */
+export const ownUnitIds = (unitId: number, unit: ModbusUnit) => (id: number): ModbusUnit | undefined =>
+  id === unitId || id === 0 || id === 255 ? unit : undefined;
+
+/**
+ * Several servers started as one device group: `startAll` starts them and adds each to `started`; if it
+ * throws, the servers already started are closed and the error is rethrown. Returns one close for all of
+ * them (calling it again returns the same promise).
+ */
+export async function startModbusTcpServers(startAll: (started: ModbusTcpServer[]) => Promise<void>): Promise<() => Promise<void>> {
+  const servers: ModbusTcpServer[] = [];
+  try {
+    await startAll(servers);
+  } catch (err) {
+    await Promise.allSettled(servers.map((s) => s.close()));
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= Promise.all(servers.map((s) => s.close())).then(() => undefined));
+}
+

@@ -3,8 +3,11 @@
  * and how its engineering value is derived from device state. The same definitions drive the wire
  * (RegisterBank) and the documentation (describeRegisterMap / registerMapMarkdown), so the docs cannot
  * drift from what the simulator serves.
+ *
+ * Also the one set of register encoders (fixed point, 16/32/64-bit words in either word order, packed
+ * ASCII strings) that every simulated Modbus device uses, the hand-written APC UPS map included.
  */
-import { ModbusException, ModbusExceptionCode, type ModbusUnit, type RegisterTable } from './modbus-server.ts';
+import { ModbusException, ModbusExceptionCode, type CommBehaviour, type ModbusUnit, type RegisterTable } from './modbus-server.ts';
 
 export type RegisterType = 'u16' | 's16' | 'u32' | 's32' | 'u64';
 /** ABCD = most significant word first; CDAB = least significant word first (for 64-bit: all four words reversed). */
@@ -92,6 +95,39 @@ export function fromWords(words: number[], order: WordOrder, signed = false): bi
   return raw;
 }
 
+/** One register's words for an engineering value (raw = round(value × scale), saturating unless `wraps`). */
+export function encodeWords(type: RegisterType, value: number | bigint, opts: { scale?: number; wraps?: boolean; order?: WordOrder } = {}): number[] {
+  return toWords(toRaw({ type, scale: opts.scale ?? 1, wraps: opts.wraps }, value), WORDS_PER_TYPE[type], opts.order ?? 'ABCD');
+}
+
+// Short-hands for hand-written maps (the APC UPS map): the same encoding as RegisterBank.
+/** Round `value × factor` to an unsigned 16-bit register, saturating at 0 and 0xFFFF (non-finite → 0). */
+export const u16 = (value: number, factor = 1): number => encodeWords('u16', value, { scale: factor })[0];
+/** Round `value × factor` to a two's-complement signed 16-bit register, saturating at −32768/32767. */
+export const s16 = (value: number, factor = 1): number => encodeWords('s16', value, { scale: factor })[0];
+/** Binary fixed point (APC): value × 2^scale as an unsigned register. */
+export const ufix = (value: number, scale: number): number => u16(value, 2 ** scale);
+/** Binary fixed point (APC): value × 2^scale as a signed register. */
+export const sfix = (value: number, scale: number): number => s16(value, 2 ** scale);
+/** An unsigned 32-bit value as two registers (wraps modulo 2^32 like a hardware counter). */
+export const u32Words = (value: number, order: WordOrder = 'ABCD'): number[] => encodeWords('u32', value, { wraps: true, order });
+/** A signed 32-bit value as two registers (saturating). */
+export const s32Words = (value: number, order: WordOrder = 'ABCD'): number[] => encodeWords('s32', value, { order });
+
+/** ASCII text, 2 characters per register, first character in the high byte, NUL padded/truncated. */
+export function stringWords(text: string, registers: number): number[] {
+  const bytes = Buffer.alloc(registers * 2);
+  bytes.write(text.slice(0, registers * 2), 'latin1');
+  return Array.from({ length: registers }, (_, i) => bytes.readUInt16BE(i * 2));
+}
+
+/** Inverse of stringWords (trailing NULs dropped). */
+export function decodeStringWords(words: number[]): string {
+  const bytes = Buffer.alloc(words.length * 2);
+  words.forEach((w, i) => bytes.writeUInt16BE(w, i * 2));
+  return bytes.toString('latin1').replace(/\0+$/, '');
+}
+
 /**
  * Serves one device's register map from its current state. `state()` returning undefined (the device
  * is not in the model) answers exception 4, server device failure.
@@ -126,12 +162,21 @@ export class RegisterBank<S> implements Pick<ModbusUnit, 'readRegisters' | 'writ
       let words = cache.get(def);
       if (!words) {
         const value = def.read ? def.read(state) : 0;
-        words = toWords(toRaw(def, value), WORDS_PER_TYPE[def.type], this.wordOrder);
+        words = encodeWords(def.type, value, { scale: def.scale, wraps: def.wraps, order: this.wordOrder });
         cache.set(def, words);
       }
       out.push(words[word]);
     }
     return out;
+  }
+
+  /** This bank as a Modbus unit that answers under `commBehaviour` (the device's communication faults). */
+  asUnit(commBehaviour: () => CommBehaviour): ModbusUnit {
+    return {
+      readRegisters: (table, address, count) => this.readRegisters(table, address, count),
+      writeRegisters: (address, values) => this.writeRegisters(address, values),
+      commBehaviour,
+    };
   }
 
   writeRegisters(address: number, values: number[]): void {

@@ -1,18 +1,22 @@
 /**
- * snmp-lite: an SNMPv1/v2c responder for fleets of simulated devices. One UDP socket per device (a
+ * snmp-lite: an SNMPv1/v2c/v3 responder for fleets of simulated devices. One UDP socket per device (a
  * collector sees one IP, many ports), answers Get, GetNext, GetBulk and Set from a shared MibTemplate
  * with values computed from the device's current state at request time. Nothing per object instance is
  * stored per device, so 4,000 devices cost little more than their sockets.
  *
- * Not supported (on purpose, documented): SNMPv3 (the UPS simulator covers v3 through net-snmp), traps,
- * RowStatus creation, Set of OCTET STRING/OID objects beyond what a template declares.
+ * SNMPv3: USM (usm.ts) with HMAC-SHA-96 / AES-128-CFB users, one engine id per device, engine-id
+ * discovery and time synchronisation through Reports. No VACM: a v3 user sees the whole template.
+ *
+ * Not supported (on purpose, documented): traps, RowStatus creation, Set of OCTET STRING/OID objects
+ * beyond what a template declares, v3 contexts other than the default one, MD5/SHA-2/DES.
  */
 import dgram from 'node:dgram';
 import {
-  BerError, decodeRequest, encodeResponse, encodeValue, encodeVarbind, ErrorStatus, PduTag, responseOverhead, Tag,
-  type RequestMessage, type SnmpValue,
+  BerError, decodeRequest, encodePdu, encodeResponse, encodeValue, encodeVarbind, ErrorStatus, messageVersion, PduTag, responseOverhead, Tag,
+  type RequestMessage, type RequestPdu, type SnmpValue,
 } from './ber.ts';
 import { oidStartsWith, type MibTemplate, type Oid } from './mib.ts';
+import { UsmEngine, type UsmCounters, type UsmEngineOptions } from './usm.ts';
 
 export type LiteFault =
   | { kind: 'silent' }
@@ -37,11 +41,17 @@ export interface LiteAgentOptions {
   writeCommunity?: string;
   /** Largest response datagram; GetBulk answers are cut to fit (RFC 3416 §4.2.3). Default 65,507. */
   maxMessageSize?: number;
+  /** SNMPv3 (USM) engine of this device; without it v3 messages are dropped. */
+  v3?: UsmEngineOptions;
 }
 
 export interface LiteAgent {
   host: string;
   port: number;
+  /** snmpEngineID, when the agent speaks SNMPv3. */
+  engineId?: Buffer;
+  /** usmStats and related counters (all zero until the first v3 message). */
+  usmCounters(): UsmCounters | undefined;
   close(): Promise<void>;
 }
 
@@ -59,7 +69,25 @@ const MAX_BULK_REPETITIONS = 1000;
  * (wrong community, malformed, unsupported version or PDU, silent fault). Exported for unit tests and
  * for hosts that share one socket between devices.
  */
-export function answerRequest<C>(device: LiteDevice<C>, request: Buffer, opts: LiteAgentOptions): Buffer | undefined {
+export function answerRequest<C>(device: LiteDevice<C>, request: Buffer, opts: LiteAgentOptions, usm?: UsmEngine): Buffer | undefined {
+  let version: number;
+  try {
+    version = messageVersion(request);
+  } catch (err) {
+    if (err instanceof BerError) return undefined;
+    throw err;
+  }
+  const maxSize = Math.min(opts.maxMessageSize ?? 65507, 65507);
+  if (version === 3) {
+    if (!usm || !deviceAnswers(device)) return undefined;
+    const outcome = usm.process(request, maxSize);
+    if (outcome.kind === 'drop') return undefined;
+    if (outcome.kind === 'report') return outcome.message;
+    const { pdu } = outcome;
+    const respond = (varbinds: Buffer[], errorStatus = 0, errorIndex = 0) =>
+      outcome.respond(encodePdu(PduTag.Response, pdu.requestId, errorStatus, errorIndex, varbinds));
+    return answerPdu(device, pdu, { v1: false, write: outcome.write }, outcome.maxSize, outcome.maxSize - outcome.overhead, respond);
+  }
   let msg: RequestMessage;
   try {
     msg = decodeRequest(request);
@@ -69,19 +97,35 @@ export function answerRequest<C>(device: LiteDevice<C>, request: Buffer, opts: L
   }
   const isWriteCommunity = opts.writeCommunity !== undefined && msg.community === opts.writeCommunity;
   if (msg.community !== opts.community && !isWriteCommunity) return undefined;
+  const community = Buffer.from(msg.community, 'latin1');
+  const respond = (varbinds: Buffer[], errorStatus = 0, errorIndex = 0) =>
+    encodeResponse({ version: msg.version, community, requestId: msg.requestId, errorStatus, errorIndex }, varbinds);
+  return answerPdu(device, msg, { v1: msg.version === 0, write: isWriteCommunity }, maxSize, maxSize - responseOverhead(community), respond);
+}
+
+/** Whether the device exists and is not silenced by a fault (checked before any v3 security work). */
+function deviceAnswers<C>(device: LiteDevice<C>): boolean {
+  return device.snapshot() !== undefined && device.fault()?.kind !== 'silent';
+}
+
+/**
+ * Answers one request PDU, whatever frame carried it. `respond` encodes the complete response message;
+ * `budget` is what the varbinds of a GetBulk answer may take so the message stays within `maxSize`.
+ */
+function answerPdu<C>(
+  device: LiteDevice<C>, msg: RequestPdu, access: { v1: boolean; write: boolean }, maxSize: number, budget: number,
+  respond: (varbinds: Buffer[], errorStatus?: number, errorIndex?: number) => Buffer,
+): Buffer | undefined {
   const ctx = device.snapshot();
   if (ctx === undefined) return undefined;
   const fault = device.fault();
   if (fault?.kind === 'silent') return undefined;
   const hidden = fault?.kind === 'noSuchInstance' ? fault.prefix : undefined;
   const template = device.template(ctx);
-  const maxSize = Math.min(opts.maxMessageSize ?? 65507, 65507);
-  const community = Buffer.from(msg.community, 'latin1');
   const isHidden = (oid: Oid) => hidden !== undefined && oidStartsWith(oid, hidden);
-  const v1 = msg.version === 0;
+  const v1 = access.v1;
+  const isWriteCommunity = access.write;
 
-  const respond = (varbinds: Buffer[], errorStatus = 0, errorIndex = 0) =>
-    encodeResponse({ version: msg.version, community, requestId: msg.requestId, errorStatus, errorIndex }, varbinds);
   const echo = () => msg.varbinds.map((vb) => encodeVarbind(encodeValue(Tag.ObjectIdentifier, vb.oid), encodeValue(vb.type, vb.value)));
 
   const readEntry = (index: number): Buffer => {
@@ -126,7 +170,6 @@ export function answerRequest<C>(device: LiteDevice<C>, request: Buffer, opts: L
       if (v1) return undefined;
       const nonRepeaters = Math.max(0, Math.min(msg.field1, msg.varbinds.length));
       const maxRepetitions = Math.max(0, Math.min(msg.field2, MAX_BULK_REPETITIONS));
-      const budget = maxSize - responseOverhead(community);
       const out: Buffer[] = [];
       let used = 0;
       const add = (vb: Buffer): boolean => {
@@ -165,7 +208,7 @@ export function answerRequest<C>(device: LiteDevice<C>, request: Buffer, opts: L
     }
     case PduTag.SetRequest: {
       if (!isWriteCommunity) {
-        // snmpd: v2c → noAccess; v1 → noSuchName (RFC 2576 §4.3).
+        // snmpd: v2c/v3 → noAccess; v1 → noSuchName (RFC 2576 §4.3).
         return respond(echo(), v1 ? ErrorStatus.noSuchName : ErrorStatus.noAccess, msg.varbinds.length > 0 ? 1 : 0);
       }
       const targets: number[] = [];
@@ -203,11 +246,12 @@ export function startLiteAgent<C>(device: LiteDevice<C>, opts: LiteAgentOptions)
   const socket = dgram.createSocket({ type: opts.host.includes(':') ? 'udp6' : 'udp4' });
   const pending = new Set<NodeJS.Timeout>();
   let closed = false;
+  const usm = opts.v3 ? new UsmEngine(opts.v3) : undefined;
 
   socket.on('message', (request, rinfo) => {
     let response: Buffer | undefined;
     try {
-      response = answerRequest(device, request, opts);
+      response = answerRequest(device, request, opts, usm);
     } catch (err) {
       process.emitWarning(`snmp-lite: request failed: ${(err as Error).message}`);
       return;
@@ -241,6 +285,8 @@ export function startLiteAgent<C>(device: LiteDevice<C>, opts: LiteAgentOptions)
       resolve({
         host: opts.host,
         port: socket.address().port,
+        engineId: usm?.engineId,
+        usmCounters: () => usm?.counters(),
         close: () => new Promise<void>((done) => {
           if (closed) return done();
           closed = true;

@@ -1,5 +1,6 @@
 /**
- * The small part of BER (X.690) that SNMPv1/v2c messages use (RFC 3416 PDUs, RFC 2578 SMI types).
+ * The small part of BER (X.690) that SNMP messages use: v1/v2c community messages, the SNMPv3 message
+ * frame (RFC 3412 §6) with its USM security parameters (RFC 3414 §2.4), RFC 3416 PDUs and RFC 2578 SMI types.
  * Hand-written instead of reusing net-snmp's internal codec because net-snmp does not export its
  * `Message` class, and because a fleet of thousands of simulated devices wants the hot path (encoding
  * a varbind) free of per-call object graphs: OIDs of a MIB template are encoded once and reused.
@@ -56,6 +57,44 @@ export interface Varbind {
   /** BER tag of the value (Tag.*). */
   type: number;
   value: SnmpValue;
+}
+
+/** The PDU of a request, whatever message frame carried it. */
+export interface RequestPdu {
+  pduType: number;
+  requestId: number;
+  /** error-status for Get/GetNext/Set, non-repeaters for GetBulk. */
+  field1: number;
+  /** error-index for Get/GetNext/Set, max-repetitions for GetBulk. */
+  field2: number;
+  varbinds: Varbind[];
+}
+
+/** msgFlags bits (RFC 3412 §6.4). */
+export const MsgFlags = { auth: 0x01, priv: 0x02, reportable: 0x04 } as const;
+
+/** An SNMPv3 message as received: header, USM security parameters and the (possibly encrypted) scopedPDU. */
+export interface V3Message {
+  msgId: number;
+  msgMaxSize: number;
+  msgFlags: number;
+  securityModel: number;
+  engineId: Buffer;
+  engineBoots: number;
+  engineTime: number;
+  userName: Buffer;
+  /** A view into the received datagram (HMAC verification zeroes it in place, then restores it). */
+  authParams: Buffer;
+  privParams: Buffer;
+  /** True when msgData is an encryptedPDU OCTET STRING; `data` is then the ciphertext, else the scopedPDU TLV. */
+  encrypted: boolean;
+  data: Buffer;
+}
+
+export interface ScopedPdu {
+  contextEngineId: Buffer;
+  contextName: Buffer;
+  pdu: RequestPdu;
 }
 
 export interface RequestMessage {
@@ -191,14 +230,9 @@ export function decodeOid(content: Buffer): number[] {
   return oid;
 }
 
-/** Decodes an SNMPv1/v2c message. Throws BerError for anything malformed or of another version. */
-export function decodeRequest(buf: Buffer): RequestMessage {
-  const r = new Reader(buf);
-  r.enter(Tag.Sequence);
-  const version = r.readSignedInteger();
-  if (version !== 0 && version !== 1) throw new BerError(`unsupported SNMP version ${version}`);
-  const community = r.readOctetString().toString('latin1');
+function readPdu(r: Reader, buf: Buffer): RequestPdu {
   const pdu = r.enter();
+  if ((pdu.tag & 0xe0) !== 0xa0) throw new BerError(`expected a PDU, got tag 0x${pdu.tag.toString(16)}`);
   const requestId = r.readSignedInteger();
   const field1 = r.readSignedInteger();
   const field2 = r.readSignedInteger();
@@ -212,7 +246,72 @@ export function decodeRequest(buf: Buffer): RequestMessage {
     const { type, value } = r.readValue();
     varbinds.push({ oid, type, value });
   }
-  return { version, community, pduType: pdu.tag, requestId, field1, field2, varbinds };
+  return { pduType: pdu.tag, requestId, field1, field2, varbinds };
+}
+
+/** The msgVersion of any SNMP message (0 = v1, 1 = v2c, 3 = v3). Throws BerError when it has none. */
+export function messageVersion(buf: Buffer): number {
+  const r = new Reader(buf);
+  r.enter(Tag.Sequence);
+  return r.readSignedInteger();
+}
+
+/** Decodes an SNMPv1/v2c message. Throws BerError for anything malformed or of another version. */
+export function decodeRequest(buf: Buffer): RequestMessage {
+  const r = new Reader(buf);
+  r.enter(Tag.Sequence);
+  const version = r.readSignedInteger();
+  if (version !== 0 && version !== 1) throw new BerError(`unsupported SNMP version ${version}`);
+  const community = r.readOctetString().toString('latin1');
+  return { version, community, ...readPdu(r, buf) };
+}
+
+/** Decodes the frame of an SNMPv3 message (RFC 3412 §6) with USM parameters; the scopedPDU stays undecoded. */
+export function decodeV3Message(buf: Buffer): V3Message {
+  const r = new Reader(buf);
+  r.enter(Tag.Sequence);
+  if (r.readSignedInteger() !== 3) throw new BerError('not an SNMPv3 message');
+  const header = r.enter(Tag.Sequence);
+  const msgId = r.readSignedInteger();
+  const msgMaxSize = r.readSignedInteger();
+  const flags = r.readOctetString();
+  if (flags.length !== 1) throw new BerError('msgFlags must be one octet');
+  const securityModel = r.readSignedInteger();
+  if (r.pos !== header.end) throw new BerError('trailing data in msgGlobalData');
+  // msgSecurityParameters: an OCTET STRING holding the BER of UsmSecurityParameters (RFC 3414 §2.4).
+  const secParams = r.readTlv();
+  if (secParams.tag !== Tag.OctetString) throw new BerError('expected msgSecurityParameters');
+  const afterSecParams = r.pos;
+  r.pos = secParams.start;
+  const usm = r.enter(Tag.Sequence);
+  if (usm.end !== secParams.end) throw new BerError('malformed UsmSecurityParameters');
+  const engineId = r.readOctetString();
+  const engineBoots = r.readSignedInteger();
+  const engineTime = r.readSignedInteger();
+  const userName = r.readOctetString();
+  const authParams = r.readOctetString();
+  const privParams = r.readOctetString();
+  r.pos = afterSecParams;
+  const dataStart = r.pos;
+  const data = r.readTlv();
+  if (data.tag !== Tag.Sequence && data.tag !== Tag.OctetString) throw new BerError('expected a scopedPDU or an encryptedPDU');
+  const encrypted = data.tag === Tag.OctetString;
+  return {
+    msgId, msgMaxSize, msgFlags: flags[0], securityModel, engineId, engineBoots, engineTime, userName, authParams, privParams,
+    encrypted, data: encrypted ? buf.subarray(data.start, data.end) : buf.subarray(dataStart, data.end),
+  };
+}
+
+/**
+ * Decodes a scopedPDU (RFC 3412 §6.8). Trailing bytes after it are ignored: block ciphers pad the
+ * plaintext (AES-CFB does not, DES-CBC does).
+ */
+export function decodeScopedPdu(buf: Buffer): ScopedPdu {
+  const r = new Reader(buf);
+  r.enter(Tag.Sequence);
+  const contextEngineId = r.readOctetString();
+  const contextName = r.readOctetString();
+  return { contextEngineId, contextName, pdu: readPdu(r, buf) };
 }
 
 // ---------------------------------------------------------------- encoding
@@ -327,16 +426,77 @@ export function responseOverhead(community: Buffer): number {
   return 4 + 3 + 4 + community.length + 4 + 18 + 4;
 }
 
-export function encodeResponse(frame: ResponseFrame, encodedVarbinds: Buffer[]): Buffer {
-  const pdu = encodeTlv(PduTag.Response, Buffer.concat([
-    encodeTlv(Tag.Integer, signedContent(frame.requestId)),
-    encodeTlv(Tag.Integer, signedContent(frame.errorStatus)),
-    encodeTlv(Tag.Integer, signedContent(frame.errorIndex)),
+/** An INTEGER TLV (32-bit signed). */
+export function encodeInteger(value: number): Buffer {
+  return encodeTlv(Tag.Integer, signedContent(value));
+}
+
+/** A PDU of any type (Response, Report, ...) around encoded varbinds. */
+export function encodePdu(tag: number, requestId: number, errorStatus: number, errorIndex: number, encodedVarbinds: Buffer[]): Buffer {
+  return encodeTlv(tag, Buffer.concat([
+    encodeInteger(requestId),
+    encodeInteger(errorStatus),
+    encodeInteger(errorIndex),
     encodeTlv(Tag.Sequence, Buffer.concat(encodedVarbinds)),
   ]));
+}
+
+export function encodeResponse(frame: ResponseFrame, encodedVarbinds: Buffer[]): Buffer {
+  const pdu = encodePdu(PduTag.Response, frame.requestId, frame.errorStatus, frame.errorIndex, encodedVarbinds);
   return encodeTlv(Tag.Sequence, Buffer.concat([
     encodeTlv(Tag.Integer, signedContent(frame.version)),
     encodeTlv(Tag.OctetString, frame.community),
     pdu,
   ]));
+}
+
+export interface V3ResponseFrame {
+  msgId: number;
+  msgMaxSize: number;
+  msgFlags: number;
+  engineId: Buffer;
+  engineBoots: number;
+  engineTime: number;
+  userName: Buffer;
+  /** Length of the (zero-filled) msgAuthenticationParameters to reserve; 0 without authentication. */
+  authParamsLength: number;
+  privParams: Buffer;
+  /** The scopedPDU TLV, or the ciphertext of it when `encrypted`. */
+  data: Buffer;
+  encrypted: boolean;
+}
+
+/**
+ * Encodes an SNMPv3 message with USM security parameters. Returns the message and the offset of the
+ * zero-filled msgAuthenticationParameters, for the HMAC to be written in place.
+ */
+export function encodeV3Message(frame: V3ResponseFrame): { message: Buffer; authParamsOffset: number } {
+  const version = encodeInteger(3);
+  const header = encodeTlv(Tag.Sequence, Buffer.concat([
+    encodeInteger(frame.msgId),
+    encodeInteger(frame.msgMaxSize),
+    encodeTlv(Tag.OctetString, Buffer.from([frame.msgFlags])),
+    encodeInteger(3),
+  ]));
+  const beforeAuth = Buffer.concat([
+    encodeTlv(Tag.OctetString, frame.engineId),
+    encodeInteger(frame.engineBoots),
+    encodeInteger(frame.engineTime),
+    encodeTlv(Tag.OctetString, frame.userName),
+  ]);
+  const authTlv = encodeTlv(Tag.OctetString, Buffer.alloc(frame.authParamsLength));
+  const usmContent = Buffer.concat([beforeAuth, authTlv, encodeTlv(Tag.OctetString, frame.privParams)]);
+  const usm = encodeTlv(Tag.Sequence, usmContent);
+  const secParams = encodeTlv(Tag.OctetString, usm);
+  const data = frame.encrypted ? encodeTlv(Tag.OctetString, frame.data) : frame.data;
+  const content = Buffer.concat([version, header, secParams, data]);
+  const message = encodeTlv(Tag.Sequence, content);
+  const authParamsOffset = (message.length - content.length) + version.length + header.length
+    + (secParams.length - usm.length) + (usm.length - usmContent.length) + beforeAuth.length + (authTlv.length - frame.authParamsLength);
+  return { message, authParamsOffset };
+}
+
+/** A scopedPDU TLV (RFC 3412 §6.8). */
+export function encodeScopedPdu(contextEngineId: Buffer, contextName: Buffer, pdu: Buffer): Buffer {
+  return encodeTlv(Tag.Sequence, Buffer.concat([encodeTlv(Tag.OctetString, contextEngineId), encodeTlv(Tag.OctetString, contextName), pdu]));
 }

@@ -20,7 +20,7 @@ export function faultDelayMs(fault: Fault): number {
  */
 export function snmpGateForDevice(faults: CommFaults, deviceId: string, beforeDeliver?: () => void): SnmpRequestGate {
   return (deliver) => {
-    const fault = faults.forDevice(deviceId);
+    const fault = faults.forDevice(deviceId, 'snmp');
     const run = () => { beforeDeliver?.(); deliver(); };
     if (fault?.kind === 'device_silent') return;
     if (fault?.kind === 'device_slow') { setTimeout(run, faultDelayMs(fault)); return; }
@@ -33,15 +33,18 @@ export function snmpGateForDevice(faults: CommFaults, deviceId: string, beforeDe
  * list of OID prefixes) is answered with the noSuchInstance exception value, as agents do when the subagent that
  * owns the object has lost its data.
  */
-export function snmpNoSuchInstanceOverride(faults: CommFaults, deviceId: string): SnmpInstanceOverride {
+/** `subtrees`: what the fault blanks when it names no OID — the device's own MIB (MIB-II keeps answering, as
+ * on agents whose device subagent died); empty = everything. */
+export function snmpNoSuchInstanceOverride(faults: CommFaults, deviceId: string, subtrees: string[] = []): SnmpInstanceOverride {
   return (instanceOid) => {
-    const fault = faults.forDevice(deviceId);
+    const fault = faults.forDevice(deviceId, 'snmp');
     if (fault?.kind !== 'snmp_no_such_instance') return undefined;
     // The control API validates `params.oid` (one numeric OID, faults/registry.ts); this used to read only
     // `params.oids`, so a fault narrowed to one object blanked the whole agent. Both forms are accepted.
     const prefixes = typeof fault.params.oid === 'string' ? [fault.params.oid]
       : Array.isArray(fault.params.oids) ? (fault.params.oids as unknown[]).map(String) : undefined;
-    if (!prefixes) return 'noSuchInstance';
-    return prefixes.some((p) => instanceOid === p || instanceOid.startsWith(`${p.replace(/^\./, '')}.`)) ? 'noSuchInstance' : undefined;
+    if (!prefixes && subtrees.length === 0) return 'noSuchInstance';
+    const blanked = prefixes ?? subtrees;
+    return blanked.some((p) => instanceOid === p || instanceOid.startsWith(`${p.replace(/^\./, '')}.`)) ? 'noSuchInstance' : undefined;
   };
 }
