@@ -15,11 +15,6 @@ export function mulberry32(seed: number): Rng {
   };
 }
 
-/** Uniform noise in [-amplitude, +amplitude]. */
-export function symmetricNoise(rng: Rng, amplitude: number): number {
-  return (rng() * 2 - 1) * amplitude;
-}
-
 /** Derive an independent stream per device so adding a device does not change the others' values. */
 export function deriveSeed(seed: number, label: string): number {
   let hash = seed >>> 0 ^ 0x811c9dc5;
