@@ -36,10 +36,17 @@ describe('collector end to end: simulator → collector → ingest server', () =
   });
 
   it('targetsFromSim maps the simulator devices to targets', async () => {
-    // Only the devices this collector has profiles for: the UPS-MIB agents (not the Modbus twins, PDUs, …).
-    const expected: TargetConfig[] = sim.devices.filter((d) => d.profile === 'rfc1628-ups')
-      .map((ups) => ({ device: ups.id, kind: 'ups', profile: 'rfc1628-ups', host: ups.host, port: ups.port, community: 'public', vendor: ups.vendor, model: ups.model }));
-    expect(expected.map((t) => t.device)).toEqual(['ups-a1', 'ups-b1']);
+    // Only the devices this collector has drivers and profiles for: the UPS-MIB agents and the Modbus
+    // devices (UPS cards, CRACs, meters), not the PDUs or MQTT sensors yet.
+    const shipped = new Set(['rfc1628-ups', 'apc-ups-modbus', 'liebert-icom', 'kiban-energy-meter', 'kiban-water-meter']);
+    const expected: TargetConfig[] = sim.devices.filter((d) => shipped.has(d.profile)).map((d) => ({
+      device: d.id, kind: d.kind, profile: d.profile, host: d.host, port: d.port,
+      ...(d.protocol === 'snmp' ? { community: 'public' } : { unitId: d.modbus!.unitId, ...(d.modbus!.wordOrder ? { wordOrder: d.modbus!.wordOrder } : {}) }),
+      vendor: d.vendor, model: d.model,
+    }));
+    expect(expected.filter((t) => t.profile === 'rfc1628-ups').map((t) => t.device)).toEqual(['ups-a1', 'ups-b1']);
+    expect(expected.filter((t) => t.profile !== 'rfc1628-ups').length).toBeGreaterThanOrEqual(4);
+    expect(expected.find((t) => t.device === 'meter-pv')).toMatchObject({ profile: 'kiban-energy-meter', unitId: 1, wordOrder: 'CDAB' });
     expect(await targetsFromSim(sim.controlUrl)).toEqual(expected);
     expect(await targetsFromSim(`${sim.controlUrl}/sim/v1/`)).toEqual(expected);
   });

@@ -5,6 +5,8 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { DEVICE_KINDS, type DeviceDecl, type PointDecl, type Sample } from '../server/contracts/ingest.ts';
+import { ModbusDriver } from './drivers/modbus/modbus-driver.ts';
+import { WORD_ORDERS } from './drivers/modbus/profile-schema.ts';
 import { SnmpDriver } from './drivers/snmp/snmp-driver.ts';
 import { allPoints, type Driver, type PollTarget, type RawReading } from './drivers/types.ts';
 import { jsonStderrLogger, type Logger } from './logger.ts';
@@ -25,6 +27,12 @@ export interface TargetConfig {
   host: string;
   port: number;
   community?: string;
+  /** Modbus unit id; overrides the profile's. */
+  unitId?: number;
+  /** Modbus word order of this installation (e.g. a meter set to low word first); overrides the profile's. */
+  wordOrder?: 'ABCD' | 'CDAB' | 'BADC' | 'DCBA';
+  /** Modbus TCP (default) or Modbus RTU frames through a TCP serial gateway. */
+  transport?: 'tcp' | 'rtu-over-tcp';
   intervalMs?: number;
   vendor?: string;
   model?: string;
@@ -65,6 +73,9 @@ export const targetConfigSchema = z.strictObject({
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),
   community: z.string().min(1).optional(),
+  unitId: z.number().int().min(0).max(255).optional(),
+  wordOrder: z.enum(WORD_ORDERS).optional(),
+  transport: z.enum(['tcp', 'rtu-over-tcp']).optional(),
   intervalMs: z.number().int().min(100).optional(),
   vendor: z.string().max(128).optional(),
   model: z.string().max(128).optional(),
@@ -133,7 +144,13 @@ async function prepareTarget(target: TargetConfig): Promise<PreparedTarget> {
     intervalMs,
     device,
     points,
-    pollTarget: { device: target.device, host: target.host, port: target.port, community: target.community ?? 'public', timeoutMs, retries },
+    pollTarget: {
+      device: target.device, host: target.host, port: target.port, timeoutMs, retries,
+      ...(profile.protocol === 'snmp' ? { community: target.community ?? 'public' } : {}),
+      ...(target.unitId !== undefined ? { unitId: target.unitId } : {}),
+      ...(target.wordOrder ? { wordOrder: target.wordOrder } : {}),
+      ...(target.transport ? { transport: target.transport } : {}),
+    },
   };
 }
 
@@ -150,8 +167,9 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
   const driverFor = (protocol: string): Driver => {
     let driver = drivers.get(protocol);
     if (!driver) {
-      if (protocol !== 'snmp') throw new CollectorConfigError(`no driver for protocol '${protocol}' yet`);
-      driver = new SnmpDriver();
+      if (protocol === 'snmp') driver = new SnmpDriver();
+      else if (protocol === 'modbus') driver = new ModbusDriver({ logger });
+      else throw new CollectorConfigError(`no driver for protocol '${protocol}' yet`);
       drivers.set(protocol, driver);
     }
     return driver;
@@ -245,6 +263,7 @@ const simDeviceSchema = z.object({
   host: z.string(),
   port: z.number().int(),
   snmp: z.object({ community: z.string().optional() }).optional(),
+  modbus: z.object({ unitId: z.number().int().min(0).max(255).optional(), wordOrder: z.enum(WORD_ORDERS).optional() }).optional(),
   profile: z.string(),
   vendor: z.string().optional(),
   model: z.string().optional(),
@@ -262,14 +281,16 @@ export async function targetsFromSim(simControlUrl: string): Promise<TargetConfi
   if (!response.ok) throw new Error(`simulator at ${url} answered HTTP ${response.status}`);
   const body = z.object({ items: z.array(simDeviceSchema) }).parse(await response.json());
   return body.items
-    .filter((d) => d.protocol === 'snmp' && existsSync(resolveProfilePath(d.profile)))
-    .map((d) => ({
+    .filter((d) => (d.protocol === 'snmp' || d.protocol === 'modbus') && existsSync(resolveProfilePath(d.profile)))
+    .map((d): TargetConfig => ({
       device: d.id,
       kind: d.kind,
       profile: d.profile,
       host: d.host,
       port: d.port,
-      community: d.snmp?.community ?? 'public',
+      ...(d.protocol === 'snmp' ? { community: d.snmp?.community ?? 'public' } : {}),
+      ...(d.protocol === 'modbus' && d.modbus?.unitId !== undefined ? { unitId: d.modbus.unitId } : {}),
+      ...(d.protocol === 'modbus' && d.modbus?.wordOrder ? { wordOrder: d.modbus.wordOrder } : {}),
       ...(d.vendor ? { vendor: d.vendor } : {}),
       ...(d.model ? { model: d.model } : {}),
     }));

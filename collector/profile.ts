@@ -1,5 +1,5 @@
 /**
- * Device profiles are data (YAML in collector/profiles): which OIDs to read and how to turn raw values
+ * Device profiles are data (YAML in collector/profiles): which OIDs or registers to read and how to turn raw values
  * into metrics with units. This module loads and validates them; errors name the file, the field path
  * and the line.
  */
@@ -9,38 +9,43 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { DEVICE_KINDS, PROTOCOLS } from '../server/contracts/ingest.ts';
+import { modbusProfileFields } from './drivers/modbus/profile-schema.ts';
+import { commonPointFields } from './profile-common.ts';
 
 export const PROFILES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'profiles');
 
-const metricName = z.string().min(1).max(128).regex(/^[a-z0-9][a-z0-9._]*$/, 'lower-case letters, digits, . and _ only');
 const numericOid = z.string().regex(/^\.?\d+(\.\d+)+$/, 'numeric OID such as 1.3.6.1.2.1.33.1.4.1.0')
   .transform((oid) => (oid.startsWith('.') ? oid.slice(1) : oid));
 
-export const profilePointSchema = z.strictObject({
-  metric: metricName,
+export const snmpPointSchema = z.strictObject({
+  ...commonPointFields,
   oid: numericOid,
-  unit: z.string().max(32),
-  kind: z.enum(['gauge', 'counter']),
   /** Multiplier from the device's integer to the unit, e.g. 0.1 for a value in tenths. */
   scale: z.number().finite().refine((s) => s !== 0, 'scale must not be 0').optional(),
-  role: z.string().min(1).max(128).optional(),
-  description: z.string().max(512).optional(),
-  /** Labels of an enumerated point (raw integer value → state name), shown instead of the number. */
-  states: z.record(z.string().regex(/^-?\d+$/, 'state keys are integer values'), z.string().min(1).max(64)).optional(),
-  /** Raw values that mean "not available" on this device (e.g. -1, 65535): quality `sentinel`. */
-  sentinels: z.array(z.number()).optional(),
-  /** Plausible range after scaling; values outside keep their value with quality `out_of_range`. */
-  valid: z.strictObject({ min: z.number().optional(), max: z.number().optional() }).optional(),
 });
-export type ProfilePoint = z.infer<typeof profilePointSchema>;
+export type SnmpProfilePoint = z.infer<typeof snmpPointSchema>;
+/** @deprecated the SNMP point; use SnmpProfilePoint (kept for existing imports). */
+export const profilePointSchema = snmpPointSchema;
+/** @deprecated use SnmpProfilePoint. */
+export type ProfilePoint = SnmpProfilePoint;
+export type { ModbusProfilePoint } from './drivers/modbus/profile-schema.ts';
 
-export const profileSchema = z.strictObject({
+const profileFields = {
   model: z.string().min(1).max(128),
   description: z.string().max(1024).optional(),
-  protocol: z.enum(PROTOCOLS),
   kind: z.enum(DEVICE_KINDS),
   vendor: z.string().max(128).optional(),
-  points: z.array(profilePointSchema).min(1),
+};
+
+const snmpProfileSchema = z.strictObject({ ...profileFields, protocol: z.literal('snmp'), points: z.array(snmpPointSchema).min(1) });
+const modbusProfileSchema = z.strictObject({ ...profileFields, protocol: z.literal('modbus'), ...modbusProfileFields });
+const otherProtocols = PROTOCOLS.filter((p): p is Exclude<(typeof PROTOCOLS)[number], 'snmp' | 'modbus'> => p !== 'snmp' && p !== 'modbus');
+
+/** A profile is one of the per-protocol shapes, chosen by `protocol`. */
+export const profileSchema = z.discriminatedUnion('protocol', [snmpProfileSchema, modbusProfileSchema], {
+  error: (issue) => (issue.code === 'invalid_union'
+    ? `protocol must be snmp or modbus${otherProtocols.length ? ` (${otherProtocols.join(', ')} profiles are not supported yet)` : ''}`
+    : undefined),
 }).superRefine((profile, ctx) => {
   const metrics = new Map<string, number>();
   profile.points.forEach((p, i) => {
@@ -50,11 +55,14 @@ export const profileSchema = z.strictObject({
   });
 });
 
-export interface Profile extends z.infer<typeof profileSchema> {
-  /** Profile name: the file name without extension, e.g. `rfc1628-ups`. */
-  name: string;
-  file: string;
-}
+type ProfileSource = { name: string; file: string };
+export type SnmpProfile = z.infer<typeof snmpProfileSchema> & ProfileSource;
+export type ModbusProfile = z.infer<typeof modbusProfileSchema> & ProfileSource;
+/** Profile name: the file name without extension, e.g. `rfc1628-ups`; file: where it was loaded from. */
+export type Profile = SnmpProfile | ModbusProfile;
+/** Any protocol's point: the common fields are metric, unit, kind, role, description, states, sentinels, valid. */
+export type AnyProfilePoint = Profile['points'][number];
+
 
 export class ProfileError extends Error {
   constructor(readonly file: string, readonly field: string, readonly line: number | undefined, readonly reason: string) {
@@ -101,7 +109,33 @@ export function parseProfile(text: string, file: string): Profile {
 
 const cache = new Map<string, Promise<Profile>>();
 
-export async function loadProfile(nameOrPath: string): Promise<Profile> {
+/** The profiles shipped in collector/profiles, by name, with their protocol (checked when loaded). */
+export const SHIPPED_PROFILE_PROTOCOLS = {
+  'rfc1628-ups': 'snmp',
+  'apc-ups-modbus': 'modbus',
+  'liebert-icom': 'modbus',
+  'kiban-energy-meter': 'modbus',
+  'kiban-water-meter': 'modbus',
+} as const;
+type ShippedProfileName = keyof typeof SHIPPED_PROFILE_PROTOCOLS;
+/** A shipped profile's name gives its protocol's type; any other name or path gives the union. */
+export type ProfileFor<N extends string> = N extends ShippedProfileName
+  ? Extract<Profile, { protocol: (typeof SHIPPED_PROFILE_PROTOCOLS)[N] }>
+  : Profile;
+
+function isShipped(name: string): name is ShippedProfileName {
+  return Object.hasOwn(SHIPPED_PROFILE_PROTOCOLS, name);
+}
+
+export async function loadProfile<N extends string>(nameOrPath: N): Promise<ProfileFor<N>> {
+  const profile = await loadAnyProfile(nameOrPath);
+  if (isShipped(nameOrPath) && profile.protocol !== SHIPPED_PROFILE_PROTOCOLS[nameOrPath]) {
+    throw new ProfileError(profile.file, 'protocol', undefined, `shipped profile ${nameOrPath} must be ${SHIPPED_PROFILE_PROTOCOLS[nameOrPath]}, is ${profile.protocol}`);
+  }
+  return profile as ProfileFor<N>;
+}
+
+async function loadAnyProfile(nameOrPath: string): Promise<Profile> {
   const file = resolveProfilePath(nameOrPath);
   let loading = cache.get(file);
   if (!loading) {

@@ -2,6 +2,7 @@
  * Per-target polling: every target has its own timer and deadline, so a slow or dead device never
  * delays another. A poll that overruns its interval skips the missed slots instead of piling up.
  */
+import { setMaxListeners } from 'node:events';
 export interface PollJob {
   id: string;
   intervalMs: number;
@@ -18,7 +19,11 @@ export class PollScheduler {
   private readonly stopController = new AbortController();
   private readonly loops: Promise<void>[] = [];
 
-  constructor(private readonly jobs: PollJob[], private readonly hooks: SchedulerHooks = {}) {}
+  constructor(private readonly jobs: PollJob[], private readonly hooks: SchedulerHooks = {}) {
+    // Every target's loop listens on the one stop signal: a collector with more than 10 targets is normal,
+    // not a listener leak.
+    setMaxListeners(0, this.stopController.signal);
+  }
 
   start(): void {
     for (const [i, job] of this.jobs.entries()) {

@@ -1,5 +1,5 @@
 /**
- * One small interface for every protocol driver (SNMP now; Modbus and MQTT later). A driver reads all
+ * One small interface for every protocol driver (SNMP and Modbus now; MQTT later). A driver reads all
  * points of one target according to its profile and returns one reading per point, never fewer:
  * unreadable points come back with value null and a quality that says why.
  */
@@ -12,6 +12,12 @@ export interface PollTarget {
   port: number;
   /** SNMP v2c community. */
   community?: string;
+  /** Modbus unit id; overrides the profile's `unitId` (default 1). */
+  unitId?: number;
+  /** Modbus word order of multi-register values; overrides the profile's default (a field's own wins). */
+  wordOrder?: 'ABCD' | 'CDAB' | 'BADC' | 'DCBA';
+  /** Modbus framing: MBAP over TCP (default) or RTU frames through a TCP serial gateway. */
+  transport?: 'tcp' | 'rtu-over-tcp';
   /** Per-request timeout; the scheduler's deadline bounds the whole poll. */
   timeoutMs?: number;
   retries?: number;

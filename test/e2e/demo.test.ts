@@ -58,8 +58,9 @@ describe('the UPS reaches the database and the API', () => {
     ]));
     const devices = (await (await api(stack, '/api/v1/devices')).json()).items;
     expect(devices).toContainEqual(expect.objectContaining({ name: stack.upsDevice, kind: 'ups', protocol: 'snmp', collector: 'demo-collector' }));
-    // The collector polls what it has profiles for (the UPS-MIB agents); other simulated devices wait for their profiles.
-    expect(devices.every((d: { profile: string }) => d.profile === 'rfc1628-ups')).toBe(true);
+    // The collector polls what it has profiles for (UPS-MIB agents, Modbus UPS cards, CRACs, meters); other simulated devices wait for theirs.
+    const shipped = new Set(['rfc1628-ups', 'apc-ups-modbus', 'liebert-icom', 'kiban-energy-meter', 'kiban-water-meter']);
+    expect(devices.every((d: { profile: string }) => shipped.has(d.profile))).toBe(true);
   });
 
   it('gets fresh samples at every poll, stored in the database', async () => {

@@ -3,7 +3,7 @@
  */
 import * as snmp from 'net-snmp';
 import type { SampleQuality } from '../../../server/contracts/ingest.ts';
-import type { ProfilePoint } from '../../profile.ts';
+import type { SnmpProfilePoint } from '../../profile.ts';
 
 export interface DecodedValue {
   value: number | null;
@@ -37,7 +37,7 @@ function rawNumber(vb: snmp.Varbind): number | undefined {
   return undefined;
 }
 
-export function decodeVarbind(vb: snmp.Varbind, point: ProfilePoint): DecodedValue {
+export function decodeVarbind(vb: snmp.Varbind, point: SnmpProfilePoint): DecodedValue {
   if (snmp.isVarbindError(vb)) return { value: null, quality: 'sentinel' };
   const raw = rawNumber(vb);
   if (raw === undefined || !Number.isFinite(raw)) return { value: null, quality: 'sentinel' };

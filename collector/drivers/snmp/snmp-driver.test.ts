@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type SimHandle } from '../../../firmware-sims/index.ts';
 import { upsMibValueAt } from '../../../firmware-sims/devices/ups/ups-snmp.ts';
-import { loadProfile, parseProfile, type Profile } from '../../profile.ts';
+import { loadProfile, parseProfile, type SnmpProfile } from '../../profile.ts';
 import { deadUdpPort } from '../../test-support/ingest-server.ts';
 import type { PollTarget, RawReading } from '../types.ts';
 import { SnmpDriver } from './snmp-driver.ts';
@@ -15,7 +15,7 @@ function expectedValue(sim: SimHandle, upsId: string, point: { oid: string; scal
 
 describe('SNMP driver against the simulated UPS (real UDP)', () => {
   let sim: SimHandle;
-  let profile: Profile;
+  let profile: SnmpProfile;
   let target: PollTarget;
   const driver = new SnmpDriver({ maxOidsPerRequest: 5 }); // force several GET requests per poll
 

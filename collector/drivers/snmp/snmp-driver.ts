@@ -26,6 +26,7 @@ export class SnmpDriver implements Driver {
   }
 
   async poll(target: PollTarget, profile: Profile, signal: AbortSignal): Promise<RawReading[]> {
+    if (profile.protocol !== 'snmp') throw new Error(`the SNMP driver cannot poll ${profile.protocol} profile ${profile.name}`);
     const session = this.session(target);
     const readings: RawReading[] = [];
     const onAbort = () => session.cancelRequests(new Error('poll aborted'));
