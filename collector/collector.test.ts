@@ -36,19 +36,23 @@ describe('collector end to end: simulator → collector → ingest server', () =
   });
 
   it('targetsFromSim maps the simulator devices to targets', async () => {
-    // Only the devices this collector has drivers and profiles for: the UPS-MIB agents and the Modbus
-    // devices (UPS cards, CRACs, meters), not the PDUs or MQTT sensors yet.
-    const shipped = new Set(['rfc1628-ups', 'apc-ups-modbus', 'liebert-icom', 'kiban-energy-meter', 'kiban-water-meter']);
+    // Every simulated device has a driver and a shipped profile; the polled ones map like this (the MQTT
+    // sensors are checked below).
+    const shipped = new Set(['rfc1628-ups', 'apc-ups-modbus', 'liebert-icom', 'kiban-energy-meter', 'kiban-water-meter', 'raritan-px2', 'servertech-sentry4']);
     const expected: TargetConfig[] = sim.devices.filter((d) => shipped.has(d.profile)).map((d) => ({
       device: d.id, kind: d.kind, profile: d.profile, host: d.host, port: d.port,
-      ...(d.protocol === 'snmp' ? { community: 'public' } : { unitId: d.modbus!.unitId, ...(d.modbus!.wordOrder ? { wordOrder: d.modbus!.wordOrder } : {}) }),
+      ...(d.protocol === 'snmp' ? { community: 'public', ...(d.snmp?.v3 ? { v3: d.snmp.v3 } : {}) } : { unitId: d.modbus!.unitId, ...(d.modbus!.wordOrder ? { wordOrder: d.modbus!.wordOrder } : {}) }),
       vendor: d.vendor, model: d.model,
     }));
     expect(expected.filter((t) => t.profile === 'rfc1628-ups').map((t) => t.device)).toEqual(['ups-a1', 'ups-b1']);
     expect(expected.filter((t) => t.profile !== 'rfc1628-ups').length).toBeGreaterThanOrEqual(4);
     expect(expected.find((t) => t.device === 'meter-pv')).toMatchObject({ profile: 'kiban-energy-meter', unitId: 1, wordOrder: 'CDAB' });
-    expect(await targetsFromSim(sim.controlUrl)).toEqual(expected);
-    expect(await targetsFromSim(`${sim.controlUrl}/sim/v1/`)).toEqual(expected);
+    const all = await targetsFromSim(sim.controlUrl);
+    expect(all.filter((t) => !t.mqtt)).toEqual(expected);
+    const sensors = sim.devices.filter((d) => d.protocol === 'mqtt');
+    expect(all.filter((t) => t.mqtt).map((t) => [t.device, t.profile, t.mqtt!.topic])).toEqual(sensors.map((d) => [d.id, 'kiban-rack-env-json', d.mqtt!.topic]));
+    expect(all.length).toBe(sim.devices.length);
+    expect(await targetsFromSim(`${sim.controlUrl}/sim/v1/`)).toEqual(all);
   });
 
   it('polls the UPS, ships contract-valid batches that match the truth, and isolates a dead device', async () => {

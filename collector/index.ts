@@ -7,8 +7,11 @@ import { z } from 'zod';
 import { DEVICE_KINDS, type DeviceDecl, type PointDecl, type Sample } from '../server/contracts/ingest.ts';
 import { ModbusDriver } from './drivers/modbus/modbus-driver.ts';
 import { WORD_ORDERS } from './drivers/modbus/profile-schema.ts';
+import { mqttSubscriptionsFor, mqttTargetSchema, type MqttTargetConfig } from './drivers/mqtt/collector-glue.ts';
+import { snmpV3UserSchema } from './drivers/snmp/profile-schema.ts';
 import { SnmpDriver } from './drivers/snmp/snmp-driver.ts';
-import { allPoints, type Driver, type PollTarget, type RawReading } from './drivers/types.ts';
+import { tableRowSamples } from './drivers/snmp/table-points.ts';
+import { allPoints, type Driver, type PollTarget, type RawReading, type SnmpV3User } from './drivers/types.ts';
 import { jsonStderrLogger, type Logger } from './logger.ts';
 import { Outbox } from './outbox.ts';
 import { loadProfile, resolveProfilePath, type Profile } from './profile.ts';
@@ -27,12 +30,16 @@ export interface TargetConfig {
   host: string;
   port: number;
   community?: string;
+  /** SNMPv3 authPriv user; when set the device is polled over v3 instead of v2c. */
+  v3?: SnmpV3User;
   /** Modbus unit id; overrides the profile's. */
   unitId?: number;
   /** Modbus word order of this installation (e.g. a meter set to low word first); overrides the profile's. */
   wordOrder?: 'ABCD' | 'CDAB' | 'BADC' | 'DCBA';
   /** Modbus TCP (default) or Modbus RTU frames through a TCP serial gateway. */
   transport?: 'tcp' | 'rtu-over-tcp';
+  /** MQTT (profile with protocol mqtt): broker URL (default mqtt://host:port), the device's data topic or a filter. */
+  mqtt?: MqttTargetConfig;
   intervalMs?: number;
   vendor?: string;
   model?: string;
@@ -73,9 +80,11 @@ export const targetConfigSchema = z.strictObject({
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),
   community: z.string().min(1).optional(),
+  v3: snmpV3UserSchema.strict().optional(),
   unitId: z.number().int().min(0).max(255).optional(),
   wordOrder: z.enum(WORD_ORDERS).optional(),
   transport: z.enum(['tcp', 'rtu-over-tcp']).optional(),
+  mqtt: mqttTargetSchema.optional(),
   intervalMs: z.number().int().min(100).optional(),
   vendor: z.string().max(128).optional(),
   model: z.string().max(128).optional(),
@@ -147,6 +156,7 @@ async function prepareTarget(target: TargetConfig): Promise<PreparedTarget> {
     pollTarget: {
       device: target.device, host: target.host, port: target.port, timeoutMs, retries,
       ...(profile.protocol === 'snmp' ? { community: target.community ?? 'public' } : {}),
+      ...(profile.protocol === 'snmp' && target.v3 ? { v3: target.v3 } : {}),
       ...(target.unitId !== undefined ? { unitId: target.unitId } : {}),
       ...(target.wordOrder ? { wordOrder: target.wordOrder } : {}),
       ...(target.transport ? { transport: target.transport } : {}),
@@ -167,14 +177,20 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
   const driverFor = (protocol: string): Driver => {
     let driver = drivers.get(protocol);
     if (!driver) {
-      if (protocol === 'snmp') driver = new SnmpDriver();
+      if (protocol === 'snmp') driver = new SnmpDriver({ logger });
       else if (protocol === 'modbus') driver = new ModbusDriver({ logger });
       else throw new CollectorConfigError(`no driver for protocol '${protocol}' yet`);
       drivers.set(protocol, driver);
     }
     return driver;
   };
-  for (const p of prepared) driverFor(p.profile.protocol);
+  const polled = prepared.filter((p) => p.profile.protocol !== 'mqtt');
+  for (const p of polled) driverFor(p.profile.protocol);
+  const subscribers = mqttSubscriptionsFor(cfg.name, prepared, logger, (device, points, samples) => {
+    if (stopping) return;
+    counters.samples += samples.length;
+    outbox.append([device], points, samples);
+  });
 
   let uplink: Uplink | undefined;
   const outbox = await Outbox.open({
@@ -190,8 +206,10 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
   const counters = { polls: 0, samples: 0 };
   let stopping = false;
   const commLost = new Set<string>();
+  /** Per device: the points its SNMP table rows declared so far (sampled on every later poll). */
+  const tablePoints = new Map<string, Map<string, PointDecl>>();
 
-  const jobs = prepared.map((p) => ({
+  const jobs = polled.map((p) => ({
     id: p.target.device,
     intervalMs: p.intervalMs,
     run: async (signal: AbortSignal) => {
@@ -212,6 +230,12 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
         const quality = r.quality === 'ok' && r.value === null ? 'sentinel' : r.quality;
         return { point: `${p.target.device}/${point.metric}`, ts, value: r.value, quality };
       });
+      if (p.profile.protocol === 'snmp' && p.profile.tables?.length) {
+        if (!tablePoints.has(p.target.device)) tablePoints.set(p.target.device, new Map());
+        const rows = tableRowSamples(p.target.device, tablePoints.get(p.target.device)!, readings, ts, new Set(p.profile.points.map((pt) => pt.metric)));
+        p.points.push(...rows.newPoints);
+        samples.push(...rows.samples);
+      }
       const lost = samples.every((s) => s.quality === 'comm_loss');
       if (lost && !commLost.has(p.target.device)) {
         commLost.add(p.target.device);
@@ -230,6 +254,7 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
     onOverrun: (device, skipped) => logger.warn({ device, skipped }, 'poll took longer than its interval; skipped slots'),
   });
   scheduler.start();
+  for (const s of subscribers) s.start();
   logger.info({ collector: cfg.name, server: cfg.serverUrl, targets: prepared.map((p) => ({ device: p.target.device, address: p.device.address, profile: p.profile.name, intervalMs: p.intervalMs })) }, 'collector started');
 
   let stopped: Promise<void> | undefined;
@@ -245,6 +270,7 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
       stopped ??= (async () => {
         stopping = true;
         await scheduler.stop();
+        await Promise.all(subscribers.map((s) => s.close()));
         await Promise.all([...drivers.values()].map((d) => d.close()));
         await uplink.stop();
         await outbox.close();
@@ -262,8 +288,9 @@ const simDeviceSchema = z.object({
   protocol: z.string(),
   host: z.string(),
   port: z.number().int(),
-  snmp: z.object({ community: z.string().optional() }).optional(),
+  snmp: z.object({ community: z.string().optional(), v3: snmpV3UserSchema.optional() }).optional(),
   modbus: z.object({ unitId: z.number().int().min(0).max(255).optional(), wordOrder: z.enum(WORD_ORDERS).optional() }).optional(),
+  mqtt: z.object({ brokerUrl: z.string(), topic: z.string(), availabilityTopic: z.string().optional() }).optional(),
   profile: z.string(),
   vendor: z.string().optional(),
   model: z.string().optional(),
@@ -274,14 +301,14 @@ const simDeviceSchema = z.object({
  * a protocol it has a driver for and a profile it ships. Others are left out (the simulator serves more
  * device kinds than the collector decodes so far).
  */
-export async function targetsFromSim(simControlUrl: string): Promise<TargetConfig[]> {
+export async function targetsFromSim(simControlUrl: string, opts: { /** include the MQTT rack sensors (default true) */ mqtt?: boolean } = {}): Promise<TargetConfig[]> {
   const base = simControlUrl.replace(/\/+$/, '').replace(/\/sim\/v1$/, '');
   const url = `${base}/sim/v1/devices`;
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
   if (!response.ok) throw new Error(`simulator at ${url} answered HTTP ${response.status}`);
   const body = z.object({ items: z.array(simDeviceSchema) }).parse(await response.json());
   return body.items
-    .filter((d) => (d.protocol === 'snmp' || d.protocol === 'modbus') && existsSync(resolveProfilePath(d.profile)))
+    .filter((d) => (d.protocol === 'snmp' || d.protocol === 'modbus' || (opts.mqtt !== false && d.protocol === 'mqtt' && d.mqtt)) && existsSync(resolveProfilePath(d.profile)))
     .map((d): TargetConfig => ({
       device: d.id,
       kind: d.kind,
@@ -289,8 +316,10 @@ export async function targetsFromSim(simControlUrl: string): Promise<TargetConfi
       host: d.host,
       port: d.port,
       ...(d.protocol === 'snmp' ? { community: d.snmp?.community ?? 'public' } : {}),
+      ...(d.protocol === 'snmp' && d.snmp?.v3 ? { v3: d.snmp.v3 } : {}),
       ...(d.protocol === 'modbus' && d.modbus?.unitId !== undefined ? { unitId: d.modbus.unitId } : {}),
       ...(d.protocol === 'modbus' && d.modbus?.wordOrder ? { wordOrder: d.modbus.wordOrder } : {}),
+      ...(d.protocol === 'mqtt' && d.mqtt ? { mqtt: { brokerUrl: d.mqtt.brokerUrl, topic: d.mqtt.topic, ...(d.mqtt.availabilityTopic ? { availabilityTopic: d.mqtt.availabilityTopic } : {}) } } : {}),
       ...(d.vendor ? { vendor: d.vendor } : {}),
       ...(d.model ? { model: d.model } : {}),
     }));

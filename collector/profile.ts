@@ -10,25 +10,20 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } fro
 import { z } from 'zod';
 import { DEVICE_KINDS, PROTOCOLS } from '../server/contracts/ingest.ts';
 import { modbusProfileFields } from './drivers/modbus/profile-schema.ts';
+import { checkMqttProfile, mqttProfileFields } from './drivers/mqtt/profile-schema.ts';
+import { snmpPointSchema, snmpProfileFields, type SnmpProfilePoint } from './drivers/snmp/profile-schema.ts';
 import { commonPointFields } from './profile-common.ts';
 
 export const PROFILES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'profiles');
 
-const numericOid = z.string().regex(/^\.?\d+(\.\d+)+$/, 'numeric OID such as 1.3.6.1.2.1.33.1.4.1.0')
-  .transform((oid) => (oid.startsWith('.') ? oid.slice(1) : oid));
-
-export const snmpPointSchema = z.strictObject({
-  ...commonPointFields,
-  oid: numericOid,
-  /** Multiplier from the device's integer to the unit, e.g. 0.1 for a value in tenths. */
-  scale: z.number().finite().refine((s) => s !== 0, 'scale must not be 0').optional(),
-});
-export type SnmpProfilePoint = z.infer<typeof snmpPointSchema>;
+export { snmpPointSchema, type SnmpProfilePoint };
+export type { SnmpColumnPoint, SnmpTable } from './drivers/snmp/profile-schema.ts';
 /** @deprecated the SNMP point; use SnmpProfilePoint (kept for existing imports). */
 export const profilePointSchema = snmpPointSchema;
 /** @deprecated use SnmpProfilePoint. */
 export type ProfilePoint = SnmpProfilePoint;
 export type { ModbusProfilePoint } from './drivers/modbus/profile-schema.ts';
+export type { MqttProfilePoint } from './drivers/mqtt/profile-schema.ts';
 
 const profileFields = {
   model: z.string().min(1).max(128),
@@ -37,14 +32,15 @@ const profileFields = {
   vendor: z.string().max(128).optional(),
 };
 
-const snmpProfileSchema = z.strictObject({ ...profileFields, protocol: z.literal('snmp'), points: z.array(snmpPointSchema).min(1) });
+const snmpProfileSchema = z.strictObject({ ...profileFields, protocol: z.literal('snmp'), ...snmpProfileFields });
 const modbusProfileSchema = z.strictObject({ ...profileFields, protocol: z.literal('modbus'), ...modbusProfileFields });
-const otherProtocols = PROTOCOLS.filter((p): p is Exclude<(typeof PROTOCOLS)[number], 'snmp' | 'modbus'> => p !== 'snmp' && p !== 'modbus');
+const mqttProfileSchema = z.strictObject({ ...profileFields, protocol: z.literal('mqtt'), ...mqttProfileFields }).superRefine(checkMqttProfile);
+const otherProtocols = PROTOCOLS.filter((p): p is Exclude<(typeof PROTOCOLS)[number], 'snmp' | 'modbus' | 'mqtt'> => p !== 'snmp' && p !== 'modbus' && p !== 'mqtt');
 
 /** A profile is one of the per-protocol shapes, chosen by `protocol`. */
-export const profileSchema = z.discriminatedUnion('protocol', [snmpProfileSchema, modbusProfileSchema], {
+export const profileSchema = z.discriminatedUnion('protocol', [snmpProfileSchema, modbusProfileSchema, mqttProfileSchema], {
   error: (issue) => (issue.code === 'invalid_union'
-    ? `protocol must be snmp or modbus${otherProtocols.length ? ` (${otherProtocols.join(', ')} profiles are not supported yet)` : ''}`
+    ? `protocol must be snmp, modbus or mqtt${otherProtocols.length ? ` (${otherProtocols.join(', ')} profiles are not supported yet)` : ''}`
     : undefined),
 }).superRefine((profile, ctx) => {
   const metrics = new Map<string, number>();
@@ -58,8 +54,9 @@ export const profileSchema = z.discriminatedUnion('protocol', [snmpProfileSchema
 type ProfileSource = { name: string; file: string };
 export type SnmpProfile = z.infer<typeof snmpProfileSchema> & ProfileSource;
 export type ModbusProfile = z.infer<typeof modbusProfileSchema> & ProfileSource;
+export type MqttProfile = z.infer<typeof mqttProfileSchema> & ProfileSource;
 /** Profile name: the file name without extension, e.g. `rfc1628-ups`; file: where it was loaded from. */
-export type Profile = SnmpProfile | ModbusProfile;
+export type Profile = SnmpProfile | ModbusProfile | MqttProfile;
 /** Any protocol's point: the common fields are metric, unit, kind, role, description, states, sentinels, valid. */
 export type AnyProfilePoint = Profile['points'][number];
 
@@ -112,10 +109,15 @@ const cache = new Map<string, Promise<Profile>>();
 /** The profiles shipped in collector/profiles, by name, with their protocol (checked when loaded). */
 export const SHIPPED_PROFILE_PROTOCOLS = {
   'rfc1628-ups': 'snmp',
+  'raritan-px2': 'snmp',
+  'servertech-sentry4': 'snmp',
+  'entity-sensor': 'snmp',
+  'apc-powernet-ups': 'snmp',
   'apc-ups-modbus': 'modbus',
   'liebert-icom': 'modbus',
   'kiban-energy-meter': 'modbus',
   'kiban-water-meter': 'modbus',
+  'kiban-rack-env-json': 'mqtt',
 } as const;
 type ShippedProfileName = keyof typeof SHIPPED_PROFILE_PROTOCOLS;
 /** A shipped profile's name gives its protocol's type; any other name or path gives the union. */

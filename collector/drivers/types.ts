@@ -12,6 +12,8 @@ export interface PollTarget {
   port: number;
   /** SNMP v2c community. */
   community?: string;
+  /** SNMPv3 USM user (authPriv); when set the target is polled over v3 instead of v2c. */
+  v3?: SnmpV3User;
   /** Modbus unit id; overrides the profile's `unitId` (default 1). */
   unitId?: number;
   /** Modbus word order of multi-register values; overrides the profile's default (a field's own wins). */
@@ -23,10 +25,22 @@ export interface PollTarget {
   retries?: number;
 }
 
+export interface SnmpV3User {
+  user: string;
+  authKey: string;
+  privKey: string;
+  /** Default sha (HMAC-SHA-96). */
+  authProtocol?: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+  /** Default aes (AES-128-CFB). */
+  privProtocol?: 'des' | 'aes' | 'aes256b' | 'aes256r';
+}
+
 export interface RawReading {
   metric: string;
   value: number | null;
   quality: SampleQuality;
+  /** Points a profile does not list one by one (SNMP table rows): how to declare the point. */
+  decl?: { unit: string; kind: 'gauge' | 'counter'; role?: string; description?: string; states?: Record<string, string> };
 }
 
 export interface Driver {

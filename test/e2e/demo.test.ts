@@ -58,8 +58,8 @@ describe('the UPS reaches the database and the API', () => {
     ]));
     const devices = (await (await api(stack, '/api/v1/devices')).json()).items;
     expect(devices).toContainEqual(expect.objectContaining({ name: stack.upsDevice, kind: 'ups', protocol: 'snmp', collector: 'demo-collector' }));
-    // The collector polls what it has profiles for (UPS-MIB agents, Modbus UPS cards, CRACs, meters); other simulated devices wait for theirs.
-    const shipped = new Set(['rfc1628-ups', 'apc-ups-modbus', 'liebert-icom', 'kiban-energy-meter', 'kiban-water-meter']);
+    // The collector reads every simulated device kind through a shipped profile (SNMP, Modbus and MQTT).
+    const shipped = new Set(['rfc1628-ups', 'apc-ups-modbus', 'liebert-icom', 'kiban-energy-meter', 'kiban-water-meter', 'raritan-px2', 'servertech-sentry4', 'kiban-rack-env-json']);
     expect(devices.every((d: { profile: string }) => shipped.has(d.profile))).toBe(true);
   });
 

@@ -37,12 +37,29 @@ function rawNumber(vb: snmp.Varbind): number | undefined {
   return undefined;
 }
 
-export function decodeVarbind(vb: snmp.Varbind, point: SnmpProfilePoint): DecodedValue {
-  if (snmp.isVarbindError(vb)) return { value: null, quality: 'sentinel' };
+/** The number a varbind carries (Counter64 via BigInt, numeric text), or undefined for errors and text. */
+export function varbindNumber(vb: snmp.Varbind): number | undefined {
+  if (snmp.isVarbindError(vb)) return undefined;
   const raw = rawNumber(vb);
-  if (raw === undefined || !Number.isFinite(raw)) return { value: null, quality: 'sentinel' };
+  return raw !== undefined && Number.isFinite(raw) ? raw : undefined;
+}
+
+/** The scaling fields a scalar point and a table column share. */
+export type ScaledPoint = Pick<SnmpProfilePoint, 'scale' | 'sentinels' | 'valid'> & { divisor?: number };
+
+/**
+ * Raw → value: × scale ÷ divisor × 10^exponent (the exponent comes from sibling columns: −decimal digits
+ * for Raritan, 3·(scale−9) − precision for ENTITY-SENSOR), rounded to 15 significant digits.
+ */
+export function decodeVarbind(vb: snmp.Varbind, point: ScaledPoint, exponent = 0): DecodedValue {
+  const raw = varbindNumber(vb);
+  if (raw === undefined) return { value: null, quality: 'sentinel' };
   if (point.sentinels?.includes(raw)) return { value: null, quality: 'sentinel' };
-  const value = applyScale(raw, point.scale);
+  const factor = (point.scale ?? 1) / (point.divisor ?? 1);
+  const value = factor === 1 && exponent === 0 ? raw
+    : exponent === 0 ? applyScale(raw, factor)
+      : exponent < 0 ? Number.parseFloat((raw * factor / 10 ** -exponent).toPrecision(15))
+        : Number.parseFloat((raw * factor * 10 ** exponent).toPrecision(15));
   const { min, max } = point.valid ?? {};
   if ((min !== undefined && value < min) || (max !== undefined && value > max)) return { value, quality: 'out_of_range' };
   return { value, quality: 'ok' };

@@ -1,16 +1,24 @@
 /**
- * SNMP v2c driver: GET the profile's OIDs in chunks, one session per target (reused across polls).
+ * SNMP v2c/v3 driver: GET the profile's scalar OIDs in chunks and walk its table columns with GETBULK,
+ * one session per target (reused across polls).
  */
 import * as snmp from 'net-snmp';
+import type { Logger } from '../../logger.ts';
 import type { Profile } from '../../profile.ts';
-import { allPoints, type Driver, type PollTarget, type RawReading } from '../types.ts';
+import { allPoints, type Driver, type PollTarget, type RawReading, type SnmpV3User } from '../types.ts';
 import { decodeVarbind } from './decode.ts';
+import { columnsToWalk, decodeTables, sessionGetBulk, SnmpWalkError, walkColumn, type WalkedColumns } from './tables.ts';
+
+const DEFAULT_MAX_REPETITIONS = 25;
 
 export interface SnmpDriverOptions {
   /** OIDs per GET request; small enough to stay under typical agents' PDU limits. */
   maxOidsPerRequest?: number;
   timeoutMs?: number;
   retries?: number;
+  /** Table columns walked at once per target. */
+  walkConcurrency?: number;
+  logger?: Logger;
 }
 
 export class SnmpDriver implements Driver {
@@ -18,11 +26,17 @@ export class SnmpDriver implements Driver {
   private readonly maxOidsPerRequest: number;
   private readonly timeoutMs: number;
   private readonly retries: number;
+  private readonly walkConcurrency: number;
+  private readonly logger: Logger | undefined;
+  /** Columns whose last walk failed (non-increasing OIDs, too many rows): logged once until they recover. */
+  private readonly badWalks = new Set<string>();
 
   constructor(opts: SnmpDriverOptions = {}) {
     this.maxOidsPerRequest = opts.maxOidsPerRequest ?? 32;
     this.timeoutMs = opts.timeoutMs ?? 2000;
     this.retries = opts.retries ?? 1;
+    this.walkConcurrency = opts.walkConcurrency ?? 4;
+    this.logger = opts.logger;
   }
 
   async poll(target: PollTarget, profile: Profile, signal: AbortSignal): Promise<RawReading[]> {
@@ -41,6 +55,10 @@ export class SnmpDriver implements Driver {
           readings.push({ metric: point.metric, ...(vb ? decodeVarbind(vb, point) : { value: null, quality: 'sentinel' as const }) });
         });
       }
+      if (profile.tables?.length) {
+        const walked = await this.walkTables(session, target, profile, signal);
+        readings.push(...decodeTables(profile.tables, walked));
+      }
       return readings;
     } catch (err) {
       if (signal.aborted) throw err;
@@ -53,25 +71,55 @@ export class SnmpDriver implements Driver {
     }
   }
 
+  private async walkTables(session: snmp.Session, target: PollTarget, profile: Extract<Profile, { protocol: 'snmp' }>, signal: AbortSignal): Promise<WalkedColumns> {
+    const tables = profile.tables ?? [];
+    const columns = columnsToWalk(tables);
+    const maxRows = Math.max(...tables.map((t) => t.maxRows ?? 0)) || undefined;
+    const getBulk = sessionGetBulk(session);
+    const walked: WalkedColumns = new Map();
+    let next = 0;
+    const worker = async () => {
+      while (next < columns.length) {
+        const column = columns[next++];
+        const key = `${target.device}|${column}`;
+        try {
+          walked.set(column, await walkColumn(getBulk, column, { maxRepetitions: profile.maxRepetitions ?? DEFAULT_MAX_REPETITIONS, maxRows, signal }));
+          if (this.badWalks.delete(key)) this.logger?.info({ device: target.device, column }, 'SNMP table walks cleanly again');
+        } catch (err) {
+          if (!(err instanceof SnmpWalkError)) throw err;
+          // The agent answered, but badly: keep what was read, say why once, and go on with the rest.
+          walked.set(column, err.rows);
+          if (!this.badWalks.has(key)) this.logger?.warn({ device: target.device, column, err: err.message }, 'SNMP table walk stopped');
+          this.badWalks.add(key);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.walkConcurrency, columns.length) }, worker));
+    return walked;
+  }
+
   async close(): Promise<void> {
     for (const key of [...this.sessions.keys()]) this.dropSessionByKey(key);
   }
 
   private key(target: PollTarget): string {
-    return `${target.host}|${target.port}|${target.community ?? 'public'}|${target.timeoutMs ?? this.timeoutMs}|${target.retries ?? this.retries}`;
+    const auth = target.v3 ? `v3:${target.v3.user}:${target.v3.authProtocol ?? 'sha'}:${target.v3.authKey}:${target.v3.privProtocol ?? 'aes'}:${target.v3.privKey}` : `v2c:${target.community ?? 'public'}`;
+    return `${target.host}|${target.port}|${auth}|${target.timeoutMs ?? this.timeoutMs}|${target.retries ?? this.retries}`;
   }
 
   private session(target: PollTarget): snmp.Session {
     const key = this.key(target);
     let session = this.sessions.get(key);
     if (!session) {
-      session = snmp.createSession(target.host, target.community ?? 'public', {
+      const common = {
         port: target.port,
-        version: snmp.Version2c,
         timeout: target.timeoutMs ?? this.timeoutMs,
         retries: target.retries ?? this.retries,
-        transport: target.host.includes(':') ? 'udp6' : 'udp4',
-      });
+        transport: target.host.includes(':') ? 'udp6' as const : 'udp4' as const,
+      };
+      session = target.v3
+        ? snmp.createV3Session(target.host, v3User(target.v3), { ...common, version: snmp.Version3 })
+        : snmp.createSession(target.host, target.community ?? 'public', { ...common, version: snmp.Version2c });
       // A socket error must not crash the collector; the next poll reports comm_loss and reconnects.
       session.on('error', () => this.dropSessionByKey(key));
       this.sessions.set(key, session);
@@ -98,4 +146,15 @@ function get(session: snmp.Session, oids: string[]): Promise<snmp.Varbind[]> {
       else resolve(varbinds ?? []);
     });
   });
+}
+
+function v3User(user: SnmpV3User): snmp.User {
+  return {
+    name: user.user,
+    level: snmp.SecurityLevel.authPriv,
+    authProtocol: snmp.AuthProtocols[user.authProtocol ?? 'sha'],
+    authKey: user.authKey,
+    privProtocol: snmp.PrivProtocols[user.privProtocol ?? 'aes'],
+    privKey: user.privKey,
+  };
 }
