@@ -11,7 +11,7 @@ import { startCollector, targetConfigSchema, targetsFromSim, type TargetConfig }
 
 const HELP = `Usage: kiban collector --server URL --token TOKEN [options]
 
-Poll devices (SNMP v2c) according to their profiles, keep samples in a durable local outbox and send
+Poll devices (SNMP v1/v2c/v3, Modbus TCP and RTU over TCP) and subscribe to MQTT sensors according to their profiles, keep samples in a durable local outbox and send
 them to the Kiban server's ingest API.
 
 Options:
