@@ -24,7 +24,7 @@ Environment: PORT (8080), HOST (127.0.0.1), DATABASE_URL (unset = embedded), KIB
 const DEMO_HELP = `Usage: kiban demo [--port N] [--sim-port N] [--data-dir DIR]
 
 Runs the whole product on loopback: embedded PostgreSQL (PGlite) in DIR, a simulated 8-rack data center
-(UPSes, PDUs, cooling, meters, rack sensors on an embedded MQTT broker), a collector polling the UPSes every
+(UPSes, PDUs, cooling, meters, rack sensors on an embedded MQTT broker), a collector reading every device every
 2 s, the server and the web UI. Prints the URL and the admin token. Data is kept in DIR across restarts.
 Uses no fixed ports except PORT (8080) and SIM_PORT (8090); set MQTT_URL to use an existing broker.
   --port N        HTTP port (env PORT, default 8080)
