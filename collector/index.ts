@@ -11,7 +11,7 @@ import { mqttSubscriptionsFor, mqttTargetSchema, type MqttTargetConfig } from '.
 import { snmpV3UserSchema } from './drivers/snmp/profile-schema.ts';
 import { SnmpDriver } from './drivers/snmp/snmp-driver.ts';
 import { tableRowSamples } from './drivers/snmp/table-points.ts';
-import { allPoints, type Driver, type PollTarget, type RawReading, type SnmpV3User } from './drivers/types.ts';
+import { allPoints, type Driver, type PollTarget, type RawReading, type DeviceAddress } from './drivers/types.ts';
 import { jsonStderrLogger, type Logger } from './logger.ts';
 import { Outbox } from './outbox.ts';
 import { loadProfile, resolveProfilePath, type Profile } from './profile.ts';
@@ -21,23 +21,12 @@ import { Uplink } from './uplink.ts';
 export type { Logger } from './logger.ts';
 export { ProfileError, loadProfile } from './profile.ts';
 
-export interface TargetConfig {
+export interface TargetConfig extends DeviceAddress {
   /** Device name, unique per collector; becomes the first half of every point key. */
   device: string;
   kind: 'ups' | 'pdu' | 'crac' | 'sensor' | 'meter' | 'other';
   /** Profile name in collector/profiles (e.g. `rfc1628-ups`) or a path to a YAML file. */
   profile: string;
-  host: string;
-  port: number;
-  community?: string;
-  /** SNMPv3 authPriv user; when set the device is polled over v3 instead of v2c. */
-  v3?: SnmpV3User;
-  /** Modbus unit id; overrides the profile's. */
-  unitId?: number;
-  /** Modbus word order of this installation (e.g. a meter set to low word first); overrides the profile's. */
-  wordOrder?: 'ABCD' | 'CDAB' | 'BADC' | 'DCBA';
-  /** Modbus TCP (default) or Modbus RTU frames through a TCP serial gateway. */
-  transport?: 'tcp' | 'rtu-over-tcp';
   /** MQTT (profile with protocol mqtt): broker URL (default mqtt://host:port), the device's data topic or a filter. */
   mqtt?: MqttTargetConfig;
   intervalMs?: number;

@@ -6,20 +6,25 @@
 import type { SampleQuality } from '../../server/contracts/ingest.ts';
 import type { Profile } from '../profile.ts';
 
-export interface PollTarget {
-  device: string;
+/** Where a device answers and how to talk to it: shared by the configured target and the driver's view. */
+export interface DeviceAddress {
   host: string;
   port: number;
-  /** SNMP v2c community. */
+  /** SNMP v1/v2c community. */
   community?: string;
-  /** SNMPv3 USM user (authPriv); when set the target is polled over v3 instead of v2c. */
+  /** SNMPv3 USM user (authPriv); when set the device is polled over v3 instead of v2c. */
   v3?: SnmpV3User;
   /** Modbus unit id; overrides the profile's `unitId` (default 1). */
   unitId?: number;
-  /** Modbus word order of multi-register values; overrides the profile's default (a field's own wins). */
+  /** Modbus word order of this installation (e.g. a meter set to low word first); overrides the profile's
+   * default (a field's own wins). */
   wordOrder?: 'ABCD' | 'CDAB' | 'BADC' | 'DCBA';
   /** Modbus framing: MBAP over TCP (default) or RTU frames through a TCP serial gateway. */
   transport?: 'tcp' | 'rtu-over-tcp';
+}
+
+export interface PollTarget extends DeviceAddress {
+  device: string;
   /** Per-request timeout; the scheduler's deadline bounds the whole poll. */
   timeoutMs?: number;
   retries?: number;
