@@ -143,6 +143,9 @@ describe('collector end to end: simulator → collector → ingest server', () =
 
 describe('kiban collector CLI', () => {
   const cwd = new URL('..', import.meta.url).pathname;
+  // Children still running when a test fails or times out are killed, so no collector outlives the suite.
+  const children = new Set<ReturnType<typeof spawn>>();
+  afterAll(() => { for (const c of children) c.kill('SIGKILL'); });
   const run = (args: string[], env: Record<string, string | undefined> = {}) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '-e', `import('./collector/cli.ts').then((m) => m.runCollectorCli(${JSON.stringify(args)}))`],
       { cwd, env: { ...process.env, KIBAN_TOKEN: undefined, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -150,7 +153,8 @@ describe('kiban collector CLI', () => {
     let err = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { err += d; });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    children.add(child);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { children.delete(child); resolve(code); }));
     return { child, out: () => out, err: () => err, exited };
   };
 

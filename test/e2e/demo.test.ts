@@ -115,12 +115,19 @@ describeTier(snmpToolsTier(), "net-snmp's own client agrees with Kiban", () => {
 describe('the demo as a user runs it (kiban CLI)', () => {
   const cli = path.resolve('server/cli/kiban.mjs');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kiban-cli-'));
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  // A demo still running when a test fails or times out is killed, so none outlives the suite.
+  const children = new Set<ReturnType<typeof spawn>>();
+  afterAll(() => {
+    for (const c of children) c.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   function runDemo() {
     const child = spawn(process.execPath, [cli, 'demo', '--data-dir', dataDir], {
       env: { ...process.env, PORT: '0', SIM_PORT: '0', KIBAN_ADMIN_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
+    children.add(child);
+    child.once('exit', () => children.delete(child));
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });
