@@ -10,5 +10,6 @@ export default defineConfig({
     // 2-core machines: keep parallelism modest so real sockets and databases are not starved.
     maxWorkers: 2,
     reporters: ['default'],
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });
