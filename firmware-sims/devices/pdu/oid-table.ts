@@ -68,3 +68,21 @@ export function oidTableMarkdown(table: VendorOidTable): string {
   for (const note of table.notes) lines.push(`- ${note}`);
   return lines.join('\n') + '\n';
 }
+
+/**
+ * The MIB-II system group (RFC 1213 `system`, 1.3.6.1.2.1.1) every PDU agent serves; only what some values
+ * say differs per vendor.
+ */
+export function mib2SystemObjects(says: { sysDescr: string; sysObjectID: string; sysName: string; sysServices: string }) {
+  const system = (name: string, n: number, syntax: ObjectSyntax, description: string, extra: Partial<ObjectSpec> = {}): ObjectSpec =>
+    ({ name, oid: `1.3.6.1.2.1.1.${n}`, index: '0', syntax, access: 'read-only', ...extra, description });
+  return {
+    sysDescr: system('sysDescr', 1, 'DisplayString', says.sysDescr),
+    sysObjectID: system('sysObjectID', 2, 'OBJECT IDENTIFIER', says.sysObjectID),
+    sysUpTime: system('sysUpTime', 3, 'TimeTicks', 'Time since the simulator started', { unit: 's', scaling: '× 0.01' }),
+    sysContact: system('sysContact', 4, 'DisplayString', 'Contact'),
+    sysName: system('sysName', 5, 'DisplayString', says.sysName),
+    sysLocation: system('sysLocation', 6, 'DisplayString', 'Rack id'),
+    sysServices: system('sysServices', 7, 'INTEGER', says.sysServices),
+  };
+}

@@ -9,7 +9,7 @@
  */
 import type { SnmpValue } from '../../protocols/snmp-lite/ber.ts';
 import { integerWrite, MibTemplate, parseOid, type MibInstanceDefinition, type MibWrite } from '../../protocols/snmp-lite/mib.ts';
-import { berType, objectOid, type ObjectSpec, type VendorOidTable } from './oid-table.ts';
+import { berType, mib2SystemObjects, objectOid, type ObjectSpec, type VendorOidTable } from './oid-table.ts';
 import { clampInt32, clampUnsigned32, nominalVoltageV, outletReading, type PduSnapshot } from './pdu-runtime.ts';
 
 export const RARITAN_ENTERPRISE = '1.3.6.1.4.1.13742.6';
@@ -65,13 +65,7 @@ const SENSOR_SCALING = '÷ 10^DecimalDigits (same index)';
 const SENSOR_UNIT = 'per SensorUnits (A, V, W, VA, Wh, Hz)';
 
 export const RARITAN_OBJECTS = {
-  sysDescr: { name: 'sysDescr', oid: '1.3.6.1.2.1.1.1', index: '0', syntax: 'DisplayString', access: 'read-only', description: 'Model and firmware' },
-  sysObjectID: { name: 'sysObjectID', oid: '1.3.6.1.2.1.1.2', index: '0', syntax: 'OBJECT IDENTIFIER', access: 'read-only', description: `${RARITAN_SYS_OBJECT_ID} (pdu2)` },
-  sysUpTime: { name: 'sysUpTime', oid: '1.3.6.1.2.1.1.3', index: '0', syntax: 'TimeTicks', access: 'read-only', unit: 's', scaling: '× 0.01', description: 'Time since the simulator started' },
-  sysContact: { name: 'sysContact', oid: '1.3.6.1.2.1.1.4', index: '0', syntax: 'DisplayString', access: 'read-only', description: 'Contact' },
-  sysName: { name: 'sysName', oid: '1.3.6.1.2.1.1.5', index: '0', syntax: 'DisplayString', access: 'read-only', description: 'PDU id, e.g. r1-a01-pdu-a' },
-  sysLocation: { name: 'sysLocation', oid: '1.3.6.1.2.1.1.6', index: '0', syntax: 'DisplayString', access: 'read-only', description: 'Rack id' },
-  sysServices: { name: 'sysServices', oid: '1.3.6.1.2.1.1.7', index: '0', syntax: 'INTEGER', access: 'read-only', description: '72 (application + end-to-end)' },
+  ...mib2SystemObjects({ sysDescr: 'Model and firmware', sysObjectID: `${RARITAN_SYS_OBJECT_ID} (pdu2)`, sysName: 'PDU id, e.g. r1-a01-pdu-a', sysServices: '72 (application + end-to-end)' }),
   pduCount: { name: 'pduCount', oid: p('3.1'), index: '0', syntax: 'Integer32', access: 'read-only', description: 'PDUs behind this agent: 1' },
   pduManufacturer: { name: 'pduManufacturer', oid: p('3.2.1.1.2'), index: '<pduId>', syntax: 'DisplayString', access: 'read-only', description: '"Raritan"' },
   pduModel: { name: 'pduModel', oid: p('3.2.1.1.3'), index: '<pduId>', syntax: 'DisplayString', access: 'read-only', description: 'Model name' },

@@ -10,7 +10,7 @@
  */
 import type { SnmpValue } from '../../protocols/snmp-lite/ber.ts';
 import { integerWrite, MibTemplate, parseOid, type MibInstanceDefinition, type MibWrite } from '../../protocols/snmp-lite/mib.ts';
-import { berType, objectOid, type ObjectSpec, type VendorOidTable } from './oid-table.ts';
+import { berType, mib2SystemObjects, objectOid, type ObjectSpec, type VendorOidTable } from './oid-table.ts';
 import { clampInt32, nominalVoltageV, outletReading, type PduSnapshot } from './pdu-runtime.ts';
 
 export const SENTRY4_ENTERPRISE = '1.3.6.1.4.1.1718.4';
@@ -48,13 +48,7 @@ const BRANCH_IDX = '<unit>.<cord>.<branch>';
 const OUTLET_IDX = '<unit>.<cord>.<outlet>';
 
 export const SENTRY4_OBJECTS = {
-  sysDescr: { name: 'sysDescr', oid: '1.3.6.1.2.1.1.1', index: '0', syntax: 'DisplayString', access: 'read-only', description: 'Product and firmware' },
-  sysObjectID: { name: 'sysObjectID', oid: '1.3.6.1.2.1.1.2', index: '0', syntax: 'OBJECT IDENTIFIER', access: 'read-only', description: `${SENTRY4_SYS_OBJECT_ID} (sentry4)` },
-  sysUpTime: { name: 'sysUpTime', oid: '1.3.6.1.2.1.1.3', index: '0', syntax: 'TimeTicks', access: 'read-only', unit: 's', scaling: '× 0.01', description: 'Time since the simulator started' },
-  sysContact: { name: 'sysContact', oid: '1.3.6.1.2.1.1.4', index: '0', syntax: 'DisplayString', access: 'read-only', description: 'Contact' },
-  sysName: { name: 'sysName', oid: '1.3.6.1.2.1.1.5', index: '0', syntax: 'DisplayString', access: 'read-only', description: 'PDU id' },
-  sysLocation: { name: 'sysLocation', oid: '1.3.6.1.2.1.1.6', index: '0', syntax: 'DisplayString', access: 'read-only', description: 'Rack id' },
-  sysServices: { name: 'sysServices', oid: '1.3.6.1.2.1.1.7', index: '0', syntax: 'INTEGER', access: 'read-only', description: '72' },
+  ...mib2SystemObjects({ sysDescr: 'Product and firmware', sysObjectID: `${SENTRY4_SYS_OBJECT_ID} (sentry4)`, sysName: 'PDU id', sysServices: '72' }),
   st4SystemProductName: { name: 'st4SystemProductName', oid: s4('1.1.1'), index: '0', syntax: 'DisplayString', access: 'read-only', description: 'Product name (checkmk detects Sentry4 by this OID)' },
   st4SystemLocation: { name: 'st4SystemLocation', oid: s4('1.1.2'), index: '0', syntax: 'DisplayString', access: 'read-only', description: 'Rack id' },
   st4SystemFirmwareVersion: { name: 'st4SystemFirmwareVersion', oid: s4('1.1.3'), index: '0', syntax: 'DisplayString', access: 'read-only', description: 'Firmware version' },
