@@ -10,6 +10,7 @@ export interface Bench { name: string; description: string; run(opts: { quick: b
 const benches: Record<string, () => Promise<Bench>> = {
   ingest: async () => (await import('./ingest.ts')).ingestBench,
   sim: async () => (await import('./sim.ts')).simBench,
+  poll: async () => (await import('./poll.ts')).pollBench,
 };
 
 export function machine(): string {

@@ -4,43 +4,54 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { collectorName, targetListSchema, type TargetConfig } from '../server/contracts/collector-config.ts';
 import { DEVICE_KINDS, type DeviceDecl, type PointDecl, type Sample } from '../server/contracts/ingest.ts';
+import type { ConfigSource } from './config-source.ts';
 import { ModbusDriver } from './drivers/modbus/modbus-driver.ts';
 import { WORD_ORDERS } from './drivers/modbus/profile-schema.ts';
-import { mqttSubscriptionsFor, mqttTargetSchema, type MqttTargetConfig } from './drivers/mqtt/collector-glue.ts';
+import { mqttSubscriptionsFor } from './drivers/mqtt/collector-glue.ts';
+import type { MqttSubscriber } from './drivers/mqtt/mqtt-subscriber.ts';
 import { snmpV3UserSchema } from './drivers/snmp/profile-schema.ts';
 import { SnmpDriver } from './drivers/snmp/snmp-driver.ts';
 import { tableRowSamples } from './drivers/snmp/table-points.ts';
-import { allPoints, type Driver, type PollTarget, type RawReading, type DeviceAddress } from './drivers/types.ts';
+import { startTrapReceiver, type TrapReceiverHandle } from './drivers/snmp/trap-receiver.ts';
+import { allPoints, type Driver, type PollTarget, type RawReading, type SnmpV3User } from './drivers/types.ts';
 import { jsonStderrLogger, type Logger } from './logger.ts';
-import { Outbox } from './outbox.ts';
+import { Outbox, type OutboxFullPolicy, type OutboxStats } from './outbox.ts';
 import { loadProfile, resolveProfilePath, type Profile } from './profile.ts';
-import { PollScheduler } from './scheduler.ts';
-import { Uplink } from './uplink.ts';
+import { PollScheduler, type PollJob, type SchedulerOptions, type SchedulerStats } from './scheduler.ts';
+import { CollectorTelemetry, startMetricsServer, type MetricsServer } from './telemetry.ts';
+import { Uplink, type UplinkStats } from './uplink.ts';
+import { KIBAN_VERSION } from '../server/version.ts';
 
 export type { Logger } from './logger.ts';
 export { ProfileError, loadProfile } from './profile.ts';
-
-export interface TargetConfig extends DeviceAddress {
-  /** Device name, unique per collector; becomes the first half of every point key. */
-  device: string;
-  kind: 'ups' | 'pdu' | 'crac' | 'sensor' | 'meter' | 'other';
-  /** Profile name in collector/profiles (e.g. `rfc1628-ups`) or a path to a YAML file. */
-  profile: string;
-  /** MQTT (profile with protocol mqtt): broker URL (default mqtt://host:port), the device's data topic or a filter. */
-  mqtt?: MqttTargetConfig;
-  intervalMs?: number;
-  vendor?: string;
-  model?: string;
-}
+// The target schema is shared with the server's central configuration routes; re-exported for old imports.
+export { targetConfigSchema, targetListSchema, type TargetConfig } from '../server/contracts/collector-config.ts';
+export type { ConfigSource } from './config-source.ts';
 
 export interface CollectorConfig {
   name: string;
   serverUrl: string;
   token: string;
   outboxDir: string;
-  targets: TargetConfig[];
+  /** A fixed target list; or give `configSource` (central config from the server, a watched file). */
+  targets?: TargetConfig[];
+  /** Where targets come from when they may change at run time; every change is applied without restart. */
+  configSource?: ConfigSource;
+  /** Poll interval of targets that do not set `intervalMs` (default DEFAULT_INTERVAL_MS). */
+  defaultIntervalMs?: number;
   flushIntervalMs?: number;
+  /** Poll timing: per-protocol concurrency, jitter, backoff of dead targets (see scheduler.ts). */
+  scheduler?: SchedulerOptions;
+  /** Receive SNMP traps and informs on this UDP port (docs/collector.md, "Traps and informs"). */
+  traps?: { port: number; host?: string; v3Users?: SnmpV3User[]; community?: string };
+  /** Serve the collector's own Prometheus /metrics (default host 127.0.0.1). */
+  metrics?: { port: number; host?: string };
+  /** How often the collector reports on itself as Kiban samples (default 15 s; 0 = never). */
+  telemetryIntervalMs?: number;
+  /** Disk cap of the outbox and what to give up when it is hit (see outbox.ts; default 1 GiB, drop-oldest). */
+  outbox?: { maxBytes?: number; whenFull?: OutboxFullPolicy };
   logger?: Logger;
 }
 
@@ -50,52 +61,63 @@ export interface CollectorStats {
   batchesSent: number;
   batchesPending: number;
   batchesRejected: number;
+  /** Outbox size and cap, and every sample the cap cost (dropped oldest / rejected new). */
+  outbox: OutboxStats;
+  /** Live vs backfill sends and merged files (see uplink.ts). */
+  uplink: UplinkStats;
+  /** Poll slots, failures, backoff and skipped slots (see scheduler.ts). */
+  scheduler: SchedulerStats;
 }
 
 export interface CollectorHandle {
   stop(): Promise<void>;
   stats(): CollectorStats;
+  /**
+   * Applies a new full target list without restart, diffed by device name: new devices start, removed ones
+   * stop, changed ones (any field) are replaced. Targets that cannot be prepared (e.g. a missing profile)
+   * are logged and left out (a changed one keeps running as it was). Calls are applied in order.
+   */
+  reconfigure(targets: TargetConfig[]): Promise<ReconfigureResult>;
+  /** The targets running now. */
+  targets(): TargetConfig[];
+  /** Self-monitoring counters (also sent as samples and served on the local /metrics). */
+  telemetry: CollectorTelemetry;
+  /** Where the local /metrics is served, when `metrics` was configured. */
+  metricsUrl: string | undefined;
+}
+
+export interface ReconfigureResult {
+  added: string[];
+  removed: string[];
+  replaced: string[];
+  /** device → why it could not be started */
+  failed: Record<string, string>;
 }
 
 export const DEFAULT_INTERVAL_MS = 5000;
 const FINAL_SEND_BUDGET_MS = 5000;
 
-const deviceName = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits and . _ : - only');
-
-export const targetConfigSchema = z.strictObject({
-  device: deviceName,
-  kind: z.enum(DEVICE_KINDS),
-  profile: z.string().min(1),
-  host: z.string().min(1),
-  port: z.number().int().min(1).max(65535),
-  community: z.string().min(1).optional(),
-  v3: snmpV3UserSchema.strict().optional(),
-  unitId: z.number().int().min(0).max(255).optional(),
-  wordOrder: z.enum(WORD_ORDERS).optional(),
-  transport: z.enum(['tcp', 'rtu-over-tcp']).optional(),
-  mqtt: mqttTargetSchema.optional(),
-  intervalMs: z.number().int().min(100).optional(),
-  vendor: z.string().max(128).optional(),
-  model: z.string().max(128).optional(),
-});
+const deviceName = collectorName;
 
 const collectorConfigSchema = z.object({
   name: deviceName,
   serverUrl: z.url({ protocol: /^https?$/ }),
   token: z.string().min(1, 'a token is required'),
   outboxDir: z.string().min(1),
-  targets: z.array(targetConfigSchema).superRefine((targets, ctx) => {
-    const seen = new Set<string>();
-    targets.forEach((t, i) => {
-      if (seen.has(t.device)) ctx.addIssue({ code: 'custom', path: [i, 'device'], message: `duplicate device '${t.device}'` });
-      seen.add(t.device);
-    });
-  }),
+  targets: targetListSchema.optional(),
+  defaultIntervalMs: z.number().int().min(100).optional(),
   flushIntervalMs: z.number().int().min(1).optional(),
 });
 
 export class CollectorConfigError extends Error {
   override name = 'CollectorConfigError';
+}
+
+/** The same target written with its fields in another order (a file vs the server's JSON) is unchanged. */
+function fingerprint(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => (v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)))
+    : v));
 }
 
 function hostPort(host: string, port: number): string {
@@ -111,9 +133,9 @@ interface PreparedTarget {
   points: PointDecl[];
 }
 
-async function prepareTarget(target: TargetConfig): Promise<PreparedTarget> {
+async function prepareTarget(target: TargetConfig, defaultIntervalMs = DEFAULT_INTERVAL_MS): Promise<PreparedTarget> {
   const profile = await loadProfile(target.profile);
-  const intervalMs = target.intervalMs ?? DEFAULT_INTERVAL_MS;
+  const intervalMs = target.intervalMs ?? defaultIntervalMs;
   const retries = 1;
   // Both tries must fit inside the interval, which is also the poll's deadline.
   const timeoutMs = Math.min(2000, Math.max(100, Math.floor((intervalMs * 0.8) / (retries + 1))));
@@ -160,7 +182,23 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
     const issue = parsed.error.issues[0];
     throw new CollectorConfigError(`invalid collector config: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
-  const prepared = await Promise.all(cfg.targets.map(prepareTarget));
+  if ((cfg.targets === undefined) === (cfg.configSource === undefined)) {
+    throw new CollectorConfigError('invalid collector config: give either targets or configSource');
+  }
+  const defaultIntervalMs = cfg.defaultIntervalMs ?? DEFAULT_INTERVAL_MS;
+
+  // Changes a source announces before the collector is up are applied right after start.
+  let applyChange: ((targets: TargetConfig[]) => void) | undefined;
+  let earlyChange: TargetConfig[] | undefined;
+  const initialTargets = cfg.targets ?? await cfg.configSource!.start((targets) => {
+    if (applyChange) applyChange(targets);
+    else earlyChange = targets;
+  });
+  // A fixed list must work as given (a typo stops the start). Targets from a source can be corrected
+  // without restart, so one that cannot be prepared is logged and left out instead.
+  const prepared = cfg.targets
+    ? await Promise.all(cfg.targets.map((t) => prepareTarget(t, defaultIntervalMs)))
+    : (await prepareEach(initialTargets)).prepared;
 
   const drivers = new Map<string, Driver>();
   const driverFor = (protocol: string): Driver => {
@@ -175,22 +213,70 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
   };
   const polled = prepared.filter((p) => p.profile.protocol !== 'mqtt');
   for (const p of polled) driverFor(p.profile.protocol);
-  const subscribers = mqttSubscriptionsFor(cfg.name, prepared, logger, (device, points, samples) => {
+  const onMqttSamples = (device: DeviceDecl, points: PointDecl[], samples: Sample[]) => {
     if (stopping) return;
     counters.samples += samples.length;
     outbox.append([device], points, samples);
-  });
+  };
+  /**
+   * MQTT targets share one subscriber per broker and profile; a group is rebuilt only when its set of
+   * targets changed, so editing one PDU does not drop the rack sensors' subscription.
+   */
+  const mqttGroups = new Map<string, { members: string; subscribers: MqttSubscriber[] }>();
+  const mqttPlan = (targets: PreparedTarget[]) => {
+    const groups = new Map<string, PreparedTarget[]>();
+    for (const p of targets) {
+      if (p.profile.protocol !== 'mqtt') continue;
+      const host = p.target.host.includes(':') ? `[${p.target.host}]` : p.target.host;
+      const key = JSON.stringify([p.target.mqtt?.brokerUrl ?? `mqtt://${host}:${p.target.port}`, p.profile.file]);
+      groups.set(key, [...(groups.get(key) ?? []), p]);
+    }
+    return groups;
+  };
+  const membersOf = (group: PreparedTarget[]) => group.map((p) => fingerprint(p.target)).sort().join('\n');
+  const leftOutAtStart = new Set<string>();
+  for (const [key, group] of mqttPlan(prepared)) {
+    let subscribers: MqttSubscriber[];
+    try {
+      subscribers = mqttSubscriptionsFor(cfg.name, group, logger, onMqttSamples);
+    } catch (err) {
+      if (cfg.targets) throw err;
+      logger.error({ devices: group.map((p) => p.target.device), err: (err as Error).message }, 'MQTT targets left out: cannot subscribe');
+      for (const p of group) leftOutAtStart.add(p.target.device);
+      continue;
+    }
+    mqttGroups.set(key, { members: membersOf(group), subscribers });
+  }
 
   let uplink: Uplink | undefined;
   const outbox = await Outbox.open({
     dir: cfg.outboxDir,
     collector: cfg.name,
     flushIntervalMs: cfg.flushIntervalMs,
+    ...cfg.outbox,
     logger,
     onSealed: () => uplink?.notify(),
+  }).catch(async (err) => {
+    // Nothing else has started yet but the source's follow loop.
+    await cfg.configSource?.stop();
+    throw err;
   });
   uplink = new Uplink({ serverUrl: cfg.serverUrl, token: cfg.token, outbox, logger });
   uplink.start();
+
+  const telemetry = new CollectorTelemetry({
+    collector: cfg.name,
+    version: KIBAN_VERSION,
+    outbox: () => {
+      const o = outbox.stats();
+      return {
+        pendingBatches: o.pendingBatches, bytes: o.pendingBytes,
+        oldestAgeMs: o.oldestPendingAt === undefined ? 0 : Math.max(0, Date.now() - o.oldestPendingAt),
+        droppedSamples: o.droppedSamples + o.rejectedNewSamples, droppedBatches: o.droppedBatches + o.rejectedNewBatches,
+        batchesSent: uplink!.batchesSent, batchesRejected: uplink!.batchesRejected,
+      };
+    },
+  });
 
   const counters = { polls: 0, samples: 0 };
   let stopping = false;
@@ -198,17 +284,30 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
   /** Per device: the points its SNMP table rows declared so far (sampled on every later poll). */
   const tablePoints = new Map<string, Map<string, PointDecl>>();
 
-  const jobs = polled.map((p) => ({
+  const buildPollJob = (p: PreparedTarget): PollJob => ({
     id: p.target.device,
     intervalMs: p.intervalMs,
+    // Concurrency class: polls of one protocol share its in-flight limit.
+    protocol: p.profile.protocol,
+    // Backoff, no free slot or an overrun: no network I/O, but every point still gets its comm_loss sample.
+    skip: ({ slotAt }) => {
+      if (stopping) return;
+      const ts = new Date(slotAt).toISOString();
+      // Every point the device has, SNMP table rows seen so far included (p.points), as a failed poll records.
+      const samples: Sample[] = p.points.map((point) => ({ point: point.key, ts, value: null, quality: 'comm_loss' }));
+      counters.samples += samples.length;
+      telemetry.recordPoll(p.target.device, p.profile.protocol, 'skipped');
+      outbox.append([p.device], p.points, samples);
+    },
     run: async (signal: AbortSignal) => {
       const ts = new Date().toISOString();
+      const started = performance.now();
       let readings: RawReading[];
       try {
         readings = await driverFor(p.profile.protocol).poll(p.pollTarget, p.profile, signal);
       } catch (err) {
         if (stopping) return;
-        logger.warn({ device: p.target.device, err: (err as Error).message }, 'poll failed or missed its deadline');
+        if (!commLost.has(p.target.device)) logger.warn({ device: p.target.device, err: (err as Error).message }, 'poll failed or missed its deadline');
         readings = allPoints(p.profile, 'comm_loss');
       }
       if (stopping) return;
@@ -234,32 +333,205 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
       }
       counters.polls++;
       counters.samples += samples.length;
+      telemetry.recordPoll(p.target.device, p.profile.protocol, lost ? 'comm_loss' : samples.every((x) => x.quality === 'ok') ? 'ok' : 'partial', performance.now() - started);
       outbox.append([p.device], p.points, samples);
+      // A device that answers nothing drives the scheduler's backoff; a partial answer does not.
+      return lost ? 'failed' : 'ok';
     },
-  }));
+  });
+  const jobs = polled.map(buildPollJob);
 
   const scheduler = new PollScheduler(jobs, {
     onError: (device, err) => logger.error({ device, err: (err as Error).message }, 'poll job failed'),
-    onOverrun: (device, skipped) => logger.warn({ device, skipped }, 'poll took longer than its interval; skipped slots'),
-  });
+    onOverrun: (device, skipped) => logger.warn({ device, skipped }, 'poll took longer than its interval; recorded comm_loss for the missed slots'),
+    onBackoff: (device, info) => logger.warn({ device, ...info }, 'device keeps failing; polling it less often (comm_loss still recorded every interval)'),
+    onRecover: (device, info) => logger.info({ device, ...info }, 'device answered again; back to its normal poll interval'),
+    onNoSlot: (device, protocol) => logger.warn({ device, protocol }, 'no free poll slot before the deadline (too many slow devices on this protocol?); recorded comm_loss'),
+  }, cfg.scheduler);
   scheduler.start();
-  for (const s of subscribers) s.start();
+  for (const g of mqttGroups.values()) for (const s of g.subscribers) s.start();
+  // (SNMP trap receiver: starts here, next to the poll jobs and subscriptions, and follows reconfigure.)
   logger.info({ collector: cfg.name, server: cfg.serverUrl, targets: prepared.map((p) => ({ device: p.target.device, address: p.device.address, profile: p.profile.name, intervalMs: p.intervalMs })) }, 'collector started');
+
+  /** What runs now, by device name. */
+  const running = new Map(prepared.filter((p) => !leftOutAtStart.has(p.target.device)).map((p) => [p.target.device, p]));
+
+  // Traps are matched against whatever runs now, so they follow reconfigure() without a restart.
+  let trapReceiver: TrapReceiverHandle | undefined;
+  if (cfg.traps) {
+    try {
+      trapReceiver = await startTrapReceiver({
+        bind: cfg.traps.host ?? '0.0.0.0', port: cfg.traps.port, v3Users: cfg.traps.v3Users, community: cfg.traps.community, logger,
+        targets: () => [...running.values()].filter((p) => p.profile.protocol === 'snmp').map((p) => ({
+          device: p.target.device, host: p.target.host, profile: p.profile, community: p.pollTarget.community, v3: p.target.v3,
+        })),
+        onEvent: (device, events, samples) => {
+          const p = running.get(device);
+          if (!p || stopping) return;
+          counters.samples += samples.length;
+          telemetry.recordTrap();
+          void outbox.appendEvents([p.device], events, p.points, samples);
+        },
+      });
+    } catch (err) {
+      // Nothing may keep running when the collector cannot start as configured.
+      stopping = true;
+      await cfg.configSource?.stop();
+      await scheduler.stop();
+      await Promise.all([...mqttGroups.values()].flatMap((g) => g.subscribers.map((s) => s.close())));
+      await Promise.all([...drivers.values()].map((d) => d.close()));
+      await uplink.stop();
+      await outbox.close();
+      throw err;
+    }
+  }
+
+  const telemetryIntervalMs = cfg.telemetryIntervalMs ?? 15_000;
+  const telemetryTimer = telemetryIntervalMs > 0 ? setInterval(() => {
+    if (stopping) return;
+    telemetry.setSamplesTotal(counters.samples);
+    const snap = telemetry.snapshot();
+    outbox.append(snap.devices, snap.points, snap.samples);
+  }, telemetryIntervalMs) : undefined;
+  telemetryTimer?.unref();
+  let metricsServer: MetricsServer | undefined;
+  if (cfg.metrics) {
+    try {
+      metricsServer = await startMetricsServer(telemetry, cfg.metrics);
+      logger.info({ url: `${metricsServer.url}/metrics` }, 'collector metrics served');
+    } catch (err) {
+      logger.error({ port: cfg.metrics.port, host: cfg.metrics.host ?? '127.0.0.1', err: (err as Error).message }, 'cannot serve collector /metrics; continuing without it');
+    }
+  }
+
+  async function prepareEach(targets: TargetConfig[]): Promise<{ prepared: PreparedTarget[]; failed: Record<string, string> }> {
+    const failed: Record<string, string> = {};
+    const results = await Promise.all(targets.map(async (t) => {
+      try {
+        return await prepareTarget(t, defaultIntervalMs);
+      } catch (err) {
+        failed[t.device] = (err as Error).message;
+        logger.error({ device: t.device, profile: t.profile, err: (err as Error).message }, 'target left out: it cannot be prepared');
+        return undefined;
+      }
+    }));
+    return { prepared: results.filter((p): p is PreparedTarget => p !== undefined), failed };
+  }
+
+  const forgetDeviceState = (device: string) => {
+    commLost.delete(device);
+    tablePoints.delete(device);
+  };
+
+  async function applyTargets(targets: TargetConfig[]): Promise<ReconfigureResult> {
+    const result: ReconfigureResult = { added: [], removed: [], replaced: [], failed: {} };
+    if (stopping) return result;
+    const checked = targetListSchema.safeParse(targets);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      throw new CollectorConfigError(`invalid target list: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    }
+    const wanted = new Map(checked.data.map((t) => [t.device, t as TargetConfig]));
+    const changed = [...wanted.values()].filter((t) => {
+      const now = running.get(t.device);
+      return !now || fingerprint(now.target) !== fingerprint(t);
+    });
+    const fresh = await prepareEach(changed);
+    result.failed = fresh.failed;
+    if (stopping) return result;
+
+    for (const [device, old] of [...running]) {
+      if (wanted.has(device)) continue;
+      running.delete(device);
+      if (old.profile.protocol !== 'mqtt') await scheduler.remove(device);
+      forgetDeviceState(device);
+      telemetry.forget(device);
+      result.removed.push(device);
+    }
+    for (const p of fresh.prepared) {
+      const device = p.target.device;
+      const old = running.get(device);
+      running.set(device, p);
+      if (!old) {
+        if (p.profile.protocol !== 'mqtt') scheduler.add(buildPollJob(p));
+        result.added.push(device);
+        continue;
+      }
+      const wasPolled = old.profile.protocol !== 'mqtt';
+      const isPolled = p.profile.protocol !== 'mqtt';
+      if (wasPolled && isPolled) await scheduler.replace(buildPollJob(p));
+      else if (wasPolled) await scheduler.remove(device);
+      else if (isPolled) scheduler.add(buildPollJob(p));
+      forgetDeviceState(device);
+      result.replaced.push(device);
+    }
+
+    const plan = mqttPlan([...running.values()]);
+    for (const [key, group] of [...mqttGroups]) {
+      const next = plan.get(key);
+      if (next && membersOf(next) === group.members) continue;
+      mqttGroups.delete(key);
+      await Promise.all(group.subscribers.map((s) => s.close()));
+    }
+    for (const [key, group] of plan) {
+      if (mqttGroups.has(key)) continue;
+      let subscribers: MqttSubscriber[];
+      try {
+        subscribers = mqttSubscriptionsFor(cfg.name, group, logger, onMqttSamples);
+      } catch (err) {
+        for (const p of group) {
+          running.delete(p.target.device);
+          result.failed[p.target.device] = (err as Error).message;
+        }
+        logger.error({ devices: group.map((p) => p.target.device), err: (err as Error).message }, 'MQTT targets left out: cannot subscribe');
+        continue;
+      }
+      mqttGroups.set(key, { members: membersOf(group), subscribers });
+      for (const s of subscribers) s.start();
+    }
+
+    const changes = result.added.length + result.removed.length + result.replaced.length + Object.keys(result.failed).length;
+    if (changes > 0) logger.info({ collector: cfg.name, ...result, targets: running.size }, 'targets reconfigured');
+    return result;
+  }
+
+  let applying: Promise<unknown> = Promise.resolve();
+  const reconfigure = (targets: TargetConfig[]): Promise<ReconfigureResult> => {
+    const next = applying.then(() => applyTargets(targets));
+    applying = next.catch(() => {});
+    return next;
+  };
+  applyChange = (targets) => {
+    reconfigure(targets).catch((err) => logger.error({ collector: cfg.name, err: (err as Error).message }, 'new configuration not applied; keeping the previous one'));
+  };
+  if (earlyChange) applyChange(earlyChange);
 
   let stopped: Promise<void> | undefined;
   return {
+    reconfigure,
+    telemetry,
+    metricsUrl: metricsServer ? `${metricsServer.url}/metrics` : undefined,
+    targets: () => [...running.values()].map((p) => p.target),
     stats: () => ({
       polls: counters.polls,
       samples: counters.samples,
       batchesSent: uplink.batchesSent,
       batchesPending: outbox.pendingCount,
       batchesRejected: uplink.batchesRejected,
+      outbox: outbox.stats(),
+      uplink: uplink.stats(),
+      scheduler: scheduler.stats(),
     }),
     stop() {
       stopped ??= (async () => {
         stopping = true;
+        if (telemetryTimer) clearInterval(telemetryTimer);
+        await metricsServer?.close();
+        await cfg.configSource?.stop();
+        await applying;
         await scheduler.stop();
-        await Promise.all(subscribers.map((s) => s.close()));
+        await Promise.all([...mqttGroups.values()].flatMap((g) => g.subscribers.map((s) => s.close())));
+        await trapReceiver?.stop();
         await Promise.all([...drivers.values()].map((d) => d.close()));
         await uplink.stop();
         await outbox.close();

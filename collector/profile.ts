@@ -8,10 +8,10 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { DEVICE_KINDS, PROTOCOLS } from '../server/contracts/ingest.ts';
+import { DEVICE_KINDS } from '../server/contracts/ingest.ts';
 import { modbusProfileFields } from './drivers/modbus/profile-schema.ts';
 import { checkMqttProfile, mqttProfileFields } from './drivers/mqtt/profile-schema.ts';
-import { snmpPointSchema, snmpProfileFields, type SnmpProfilePoint } from './drivers/snmp/profile-schema.ts';
+import { checkSnmpTraps, snmpPointSchema, snmpProfileFields, type SnmpProfilePoint } from './drivers/snmp/profile-schema.ts';
 import { commonPointFields } from './profile-common.ts';
 
 export const PROFILES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'profiles');
@@ -32,15 +32,14 @@ const profileFields = {
   vendor: z.string().max(128).optional(),
 };
 
-const snmpProfileSchema = z.strictObject({ ...profileFields, protocol: z.literal('snmp'), ...snmpProfileFields });
+const snmpProfileSchema = z.strictObject({ ...profileFields, protocol: z.literal('snmp'), ...snmpProfileFields }).superRefine(checkSnmpTraps);
 const modbusProfileSchema = z.strictObject({ ...profileFields, protocol: z.literal('modbus'), ...modbusProfileFields });
 const mqttProfileSchema = z.strictObject({ ...profileFields, protocol: z.literal('mqtt'), ...mqttProfileFields }).superRefine(checkMqttProfile);
-const otherProtocols = PROTOCOLS.filter((p): p is Exclude<(typeof PROTOCOLS)[number], 'snmp' | 'modbus' | 'mqtt'> => p !== 'snmp' && p !== 'modbus' && p !== 'mqtt');
 
 /** A profile is one of the per-protocol shapes, chosen by `protocol`. */
 export const profileSchema = z.discriminatedUnion('protocol', [snmpProfileSchema, modbusProfileSchema, mqttProfileSchema], {
   error: (issue) => (issue.code === 'invalid_union'
-    ? `protocol must be snmp, modbus or mqtt${otherProtocols.length ? ` (${otherProtocols.join(', ')} profiles are not supported yet)` : ''}`
+    ? 'protocol must be snmp, modbus or mqtt'
     : undefined),
 }).superRefine((profile, ctx) => {
   const metrics = new Map<string, number>();

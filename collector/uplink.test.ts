@@ -46,7 +46,8 @@ describe('uplink', () => {
     const { outbox, files } = await outboxWith(3);
     const ids = await Promise.all(files.map(async (f) => (await outbox.read(f)).batchId));
     const { logger, lines } = recordingLogger();
-    uplink = new Uplink({ serverUrl: `${server.url}/`, token: TOKEN, outbox, logger });
+    // One request per sealed file, strictly oldest first (backlog merging and the live lane are covered below).
+    uplink = new Uplink({ serverUrl: `${server.url}/`, token: TOKEN, outbox, logger, mergeBacklog: false, liveLane: false });
     uplink.start();
     await waitFor(() => uplink!.batchesSent === 3, 5000, '3 batches sent');
     expect(server.requests.map((r) => r.body.batchId)).toEqual(ids);
@@ -96,7 +97,7 @@ describe('uplink', () => {
         : { status: 200, body: {} }));
     const { outbox, files } = await outboxWith(3);
     const { logger, lines } = recordingLogger();
-    uplink = new Uplink({ serverUrl: server.url, token: TOKEN, outbox, logger });
+    uplink = new Uplink({ serverUrl: server.url, token: TOKEN, outbox, logger, mergeBacklog: false, liveLane: false });
     uplink.start();
     await waitFor(() => uplink!.batchesSent === 1, 5000, 'third batch sent');
     expect(uplink.batchesRejected).toBe(2);

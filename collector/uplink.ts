@@ -6,9 +6,19 @@
  * - 400, 413, 422 (the server will never accept this batch): move it to rejected/ and log it once
  * - 401, 403: keep the file, log a clear auth error, retry slowly
  * - other 4xx (e.g. 404 from a wrong --server URL): keep the file, log, retry slowly
+ *
+ * Backfill. After an outage the outbox holds a backlog. It is replayed oldest-first, and merged: the
+ * oldest run of never-sent batches becomes one request of up to 50k samples (INGEST_LIMITS), so the
+ * backlog is caught up in few round trips. Live data is not starved meanwhile: a live lane sends the
+ * newest batch (sealed within `liveMaxAgeMs`) after every `backfillPerLive` backfill requests, and first
+ * of all when the server comes back, so dashboards and alarms see the present at once while the past
+ * fills in behind it. The server accepts out-of-order samples; per point, storage is ordered by ts.
+ * A batch that was ever sent is never merged (only resent as-is, same batchId), so nothing is applied
+ * twice under two batch ids (see Outbox.beginSend).
  */
+import { INGEST_LIMITS } from '../server/contracts/ingest.ts';
 import type { Logger } from './logger.ts';
-import type { Outbox } from './outbox.ts';
+import { sealedAt, type MergeLimits, type Outbox } from './outbox.ts';
 
 export interface UplinkOptions {
   serverUrl: string;
@@ -22,10 +32,51 @@ export interface UplinkOptions {
   slowRetryMs?: number;
   /** How often to look for batch files when nothing announced one. */
   idlePollMs?: number;
+  /** Merge the oldest never-sent batches of a backlog into larger requests (default true). */
+  mergeBacklog?: boolean;
+  /** Send the newest batch between backfill requests (default true). Off: strictly oldest-first. */
+  liveLane?: boolean;
+  /** Backfill requests between two live-lane sends while a backlog is replayed (default 1). */
+  backfillPerLive?: number;
+  /** A batch sealed at most this long ago counts as live (default 15 s). */
+  liveMaxAgeMs?: number;
+  /** Bounds of one merged backfill request (default: the server's INGEST_LIMITS, 8 MiB of files). */
+  mergeLimits?: Partial<MergeLimits>;
+  /** Called after each acknowledged request (tests, self-monitoring). */
+  onSent?: (info: SentInfo) => void;
 }
 
+export type Lane = 'live' | 'backfill';
+
+export interface SentInfo {
+  file: string;
+  batchId: string | undefined;
+  lane: Lane;
+  samples: number;
+  /** Files merged into this request (empty when it was sent as sealed). */
+  mergedFrom: string[];
+  duplicate: boolean;
+}
+
+export interface UplinkStats {
+  batchesSent: number;
+  batchesRejected: number;
+  liveSent: number;
+  backfillSent: number;
+  /** Batch files merged into backfill requests. */
+  filesMerged: number;
+  backfilling: boolean;
+}
+
+export const DEFAULT_MERGE_LIMITS: MergeLimits = {
+  maxSamples: INGEST_LIMITS.maxSamples,
+  maxPoints: INGEST_LIMITS.maxPoints,
+  maxDevices: INGEST_LIMITS.maxDevices,
+  maxBytes: Math.floor(INGEST_LIMITS.maxBodyBytes / 2),
+};
+
 type SendOutcome =
-  | { kind: 'sent' }
+  | { kind: 'sent'; batchId?: string; samples: number; duplicate: boolean }
   | { kind: 'rejected' }
   | { kind: 'retry'; delayMs: number; slow: boolean };
 
@@ -34,8 +85,15 @@ const REJECT_STATUSES = new Set([400, 413, 422]);
 export class Uplink {
   batchesSent = 0;
   batchesRejected = 0;
+  private liveSent = 0;
+  private backfillSent = 0;
+  private filesMerged = 0;
+  /** Backfill requests since the last live-lane send; starts "due" so the present goes first. */
+  private backfillSinceLive: number;
+  private backlog: { since: number; files: number; requests: number; samples: number } | undefined;
+  private readonly mergeLimits: MergeLimits;
   private readonly endpoint: string;
-  private readonly opts: Required<Omit<UplinkOptions, 'outbox' | 'logger' | 'token' | 'serverUrl'>>;
+  private readonly opts: Required<Omit<UplinkOptions, 'outbox' | 'logger' | 'token' | 'serverUrl' | 'mergeLimits' | 'onSent'>>;
   private running = false;
   private stopController = new AbortController();
   private loop: Promise<void> | undefined;
@@ -52,6 +110,19 @@ export class Uplink {
       maxBackoffMs: options.maxBackoffMs ?? 60_000,
       slowRetryMs: options.slowRetryMs ?? 60_000,
       idlePollMs: options.idlePollMs ?? 5_000,
+      mergeBacklog: options.mergeBacklog ?? true,
+      liveLane: options.liveLane ?? true,
+      backfillPerLive: Math.max(1, options.backfillPerLive ?? 1),
+      liveMaxAgeMs: options.liveMaxAgeMs ?? 15_000,
+    };
+    this.mergeLimits = { ...DEFAULT_MERGE_LIMITS, ...options.mergeLimits };
+    this.backfillSinceLive = this.opts.backfillPerLive;
+  }
+
+  stats(): UplinkStats {
+    return {
+      batchesSent: this.batchesSent, batchesRejected: this.batchesRejected, liveSent: this.liveSent,
+      backfillSent: this.backfillSent, filesMerged: this.filesMerged, backfilling: this.backlog !== undefined,
     };
   }
 
@@ -112,37 +183,106 @@ export class Uplink {
         continue;
       }
       if (files.length === 0) {
+        this.endBacklog();
         await this.sleep(this.opts.idlePollMs, true);
         continue;
       }
-      for (const file of files) {
-        if (!this.running) return;
-        const outcome = await this.send(file, this.opts.requestTimeoutMs, this.stopController.signal);
-        if (!this.running) return;
-        if (outcome.kind === 'retry') {
-          await this.sleep(outcome.delayMs);
-          break; // re-list: keep strict oldest-first order
-        }
+      let next: { file: string; lane: Lane; mergedFrom: string[] };
+      try {
+        next = await this.choose(files);
+      } catch (err) {
+        this.options.logger.error({ err: (err as Error).message }, 'could not prepare a backfill batch; sending unmerged');
+        next = { file: files[0], lane: files.length > 1 ? 'backfill' : 'live', mergedFrom: [] };
       }
+      if (!this.running) return;
+      const outcome = await this.send(next.file, this.opts.requestTimeoutMs, this.stopController.signal);
+      if (!this.running) return;
+      if (outcome.kind === 'retry') {
+        await this.sleep(outcome.delayMs);
+        continue; // re-list: keep strict oldest-first order
+      }
+      if (outcome.kind === 'sent') this.sent(next, outcome);
     }
+  }
+
+  /**
+   * The next request: normally the oldest file. With a backlog (the oldest pending batch is older than
+   * `liveMaxAgeMs`), the newest batch if it is live and the live lane is due, else the oldest run of
+   * batches, merged.
+   */
+  private async choose(files: string[]): Promise<{ file: string; lane: Lane; mergedFrom: string[] }> {
+    // Not behind: everything pending is recent (e.g. one batch sealed while another was being sent).
+    if (files.length === 1 || Date.now() - sealedAt(files[0]) <= this.opts.liveMaxAgeMs) {
+      this.endBacklog();
+      return { file: files[0], lane: 'live', mergedFrom: [] };
+    }
+    if (!this.backlog) {
+      this.backlog = { since: Date.now(), files: files.length, requests: 0, samples: 0 };
+      this.options.logger.info({ pendingBatches: files.length, oldestSealedAt: new Date(sealedAt(files[0])).toISOString() }, 'backfilling: sending the backlog oldest-first, live data in between');
+    }
+    const newest = files[files.length - 1];
+    const newestIsLive = this.opts.liveLane && Date.now() - sealedAt(newest) <= this.opts.liveMaxAgeMs;
+    if (newestIsLive && this.backfillSinceLive >= this.opts.backfillPerLive) {
+      this.backfillSinceLive = 0;
+      return { file: newest, lane: 'live', mergedFrom: [] };
+    }
+    this.backfillSinceLive++;
+    const backlog = newestIsLive ? files.slice(0, -1) : files;
+    const merged = this.opts.mergeBacklog ? await this.options.outbox.mergeOldest(backlog, this.mergeLimits) : undefined;
+    if (merged) return { file: merged.file, lane: 'backfill', mergedFrom: merged.mergedFrom };
+    return { file: backlog[0], lane: 'backfill', mergedFrom: [] };
+  }
+
+  private sent(next: { file: string; lane: Lane; mergedFrom: string[] }, outcome: Extract<SendOutcome, { kind: 'sent' }>): void {
+    if (next.lane === 'live') this.liveSent++;
+    else this.backfillSent++;
+    this.filesMerged += next.mergedFrom.length;
+    if (next.lane === 'backfill' && this.backlog) {
+      this.backlog.requests++;
+      this.backlog.samples += outcome.samples;
+      this.options.logger.info({ file: next.file, batchId: outcome.batchId, samples: outcome.samples, mergedFiles: next.mergedFrom.length, duplicate: outcome.duplicate }, 'backfill batch sent');
+    }
+    this.options.onSent?.({ file: next.file, batchId: outcome.batchId, lane: next.lane, samples: outcome.samples, mergedFrom: next.mergedFrom, duplicate: outcome.duplicate });
+  }
+
+  private endBacklog(): void {
+    if (!this.backlog) return;
+    const b = this.backlog;
+    this.backlog = undefined;
+    this.backfillSinceLive = this.opts.backfillPerLive;
+    this.options.logger.info({ backlogBatches: b.files, requests: b.requests, samples: b.samples, tookMs: Date.now() - b.since }, 'backfill complete');
   }
 
   private async send(file: string, timeoutMs: number, cancel: AbortSignal): Promise<SendOutcome> {
     const { outbox, logger } = this.options;
-    let body: string;
-    let batchId: string | undefined;
+    // Claimed before reading, so the disk cap cannot drop the file while it is on its way.
+    await outbox.beginSend(file);
+    let reachedServer = false;
     try {
-      const batch = await outbox.read(file);
-      batchId = batch.batchId;
-      body = JSON.stringify(batch);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'sent' }; // acked meanwhile
-      await outbox.reject(file, `unreadable batch file: ${(err as Error).message}`);
-      this.batchesRejected++;
-      logger.error({ file, err: (err as Error).message }, 'outbox batch file is unreadable; moved to rejected/');
-      return { kind: 'rejected' };
+      let body: string;
+      let batchId: string | undefined;
+      let samples = 0;
+      try {
+        const batch = await outbox.read(file);
+        batchId = batch.batchId;
+        samples = batch.samples.length;
+        body = JSON.stringify(batch);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'sent', samples: 0, duplicate: false }; // acked meanwhile
+        await outbox.reject(file, `unreadable batch file: ${(err as Error).message}`);
+        this.batchesRejected++;
+        logger.error({ file, err: (err as Error).message }, 'outbox batch file is unreadable; moved to rejected/');
+        return { kind: 'rejected' };
+      }
+      reachedServer = true;
+      return await this.post(file, body, batchId, samples, timeoutMs, cancel, (v) => { reachedServer = v; });
+    } finally {
+      outbox.endSend(file, reachedServer);
     }
+  }
 
+  private async post(file: string, body: string, batchId: string | undefined, samples: number, timeoutMs: number, cancel: AbortSignal, setReached: (reached: boolean) => void): Promise<SendOutcome> {
+    const { outbox, logger } = this.options;
     let response: Response;
     try {
       response = await fetch(this.endpoint, {
@@ -152,9 +292,11 @@ export class Uplink {
         signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), cancel]),
       });
     } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      // Refused: the request never reached a server, so it cannot have been committed.
+      if (cause === 'ECONNREFUSED') setReached(false);
       if (cancel.aborted && !this.running) return { kind: 'retry', delayMs: 0, slow: false };
       const delayMs = this.backoff();
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
       logger.warn({ batchId, endpoint: this.endpoint, err: cause, attempt: this.failures, retryInMs: delayMs }, 'ingest request failed; batch kept, will retry');
       return { kind: 'retry', delayMs, slow: false };
     }
@@ -167,7 +309,11 @@ export class Uplink {
       if (this.failures > 0 || this.authFailing) logger.info({ endpoint: this.endpoint }, 'ingest recovered');
       this.failures = 0;
       this.authFailing = false;
-      return { kind: 'sent' };
+      let duplicate = false;
+      try {
+        duplicate = (JSON.parse(detail) as { duplicate?: boolean }).duplicate === true;
+      } catch { /* body is not the IngestResult (scripted test servers): not a duplicate then */ }
+      return { kind: 'sent', batchId, samples, duplicate };
     }
     if (REJECT_STATUSES.has(status)) {
       await outbox.reject(file, `HTTP ${status}: ${detail}`);

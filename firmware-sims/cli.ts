@@ -20,7 +20,9 @@ Options:
   --mqtt URL        MQTT broker for rack sensors (env MQTT_URL; default: an embedded broker on a free port)
   --snmp-port N     UDP port of the first UPS agent (env SIM_SNMP_PORT; default any free port)
   --pdu-base-port N UDP port of the first PDU, the others follow (default: free ports)
-  --trap HOST:PORT  send UPS traps to this receiver (repeatable)
+  --trap HOST:PORT[,inform][,v3]
+                    send UPS notifications to this receiver (repeatable): v2c traps, or informs
+                    and/or SNMPv3 authPriv as the agents' v3 user, e.g. --trap 127.0.0.1:1162,inform,v3
   --host ADDR       address to bind (default 127.0.0.1)
   --community S     SNMP v2c read community (default public)
   -h, --help        show this help
@@ -36,9 +38,15 @@ function integerOption(name: string, raw: string | undefined, fallback: number |
 }
 
 function parseTrap(raw: string) {
-  const m = /^(.+):(\d+)$/.exec(raw);
-  if (!m) throw new UsageError(`--trap must be HOST:PORT, got '${raw}'`);
-  return { host: m[1], port: Number(m[2]) };
+  const [address, ...flags] = raw.split(',');
+  const m = /^(.+):(\d+)$/.exec(address);
+  const unknown = flags.filter((f) => f !== 'inform' && f !== 'v3');
+  if (!m || unknown.length) throw new UsageError(`--trap must be HOST:PORT[,inform][,v3], got '${raw}'`);
+  return {
+    host: m[1], port: Number(m[2]),
+    ...(flags.includes('inform') ? { notify: 'inform' as const } : {}),
+    ...(flags.includes('v3') ? { version: '3' as const } : {}),
+  };
 }
 
 export async function runSimCli(argv: string[]): Promise<void> {

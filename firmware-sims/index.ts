@@ -36,7 +36,8 @@ export interface SimOptions {
   community?: string;
   /** SNMPv3 authPriv (SHA/AES-128) user of every UPS agent. */
   v3User?: { user: string; authKey: string; privKey: string };
-  /** Receivers of UPS traps (SNMPv2c notifications). */
+  /** Receivers of UPS notifications: v2c traps by default; per receiver `notify: 'inform'` and/or `version: '3'`
+   * (authPriv as the agent's v3 user). */
   trapReceivers?: TrapReceiver[];
   /** Seed of the physics; default: the site file's seed, else 1628. Same seed, same site and readings. */
   seed?: number;

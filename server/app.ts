@@ -10,7 +10,9 @@ import type { AppDeps } from './lib/context.ts';
 import { createRouter } from './lib/create-router.ts';
 import { errorJson } from './lib/errors.ts';
 import { authenticate, readers } from './middlewares/auth.ts';
+import { collectorsRouter } from './routes/collectors/collectors.index.ts';
 import { devicesRouter } from './routes/devices/devices.index.ts';
+import { eventsRouter } from './routes/events/events.index.ts';
 import { healthRouter } from './routes/health/health.index.ts';
 import { ingestRouter } from './routes/ingest/ingest.index.ts';
 import { latestRouter } from './routes/latest/latest.index.ts';
@@ -40,7 +42,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}) {
   app.use('/api/*', authenticate());
   app.use('/metrics', authenticate());
 
-  for (const router of [healthRouter, sessionRouter, tokensRouter, ingestRouter, devicesRouter, pointsRouter, latestRouter, seriesRouter, streamRouter]) {
+  for (const router of [healthRouter, sessionRouter, tokensRouter, ingestRouter, collectorsRouter, devicesRouter, eventsRouter, pointsRouter, latestRouter, seriesRouter, streamRouter]) {
     app.route('/', router);
   }
 

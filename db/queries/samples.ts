@@ -1,6 +1,7 @@
 /** Samples: the hot ingest path and the reads behind /latest and /series. */
 import type { Db } from '../client.ts';
 import { SAMPLE_QUALITIES, type SampleQuality } from '../../server/contracts/ingest.ts';
+import type { EventInsert } from './events.ts';
 
 /** Quality is stored as a small integer; its position in SAMPLE_QUALITIES is the code. */
 export const qualityCode = (q: SampleQuality): number => SAMPLE_QUALITIES.indexOf(q);
@@ -8,22 +9,30 @@ export const qualityName = (code: number): SampleQuality => SAMPLE_QUALITIES[cod
 
 export interface SampleRow { pointId: number; ts: string; value: number | null; quality: SampleQuality }
 
-export interface WriteBatchResult { duplicate: boolean; inserted: number }
+export interface WriteBatchResult {
+  duplicate: boolean;
+  inserted: number;
+  /** eventIds of the batch's events newly written (a replay, or an event already stored, is absent). */
+  insertedEventIds: string[];
+}
 
 /**
  * Writes one collector batch atomically and idempotently: a single statement records the batch id and
- * inserts its samples through `unnest`, so a replayed batch (same id) inserts nothing, and a repeated
- * (point, ts) is ignored. Either the whole batch is committed or none of it.
+ * inserts its samples (and events) through `unnest`, so a replayed batch (same id) inserts nothing, a
+ * repeated (point, ts) is ignored and so is an event whose eventId is already stored. Either the whole
+ * batch is committed or none of it. Events name their device, which must exist.
  */
 export async function writeSampleBatch(
-  db: Db, batch: { batchId: string; collector: string; rows: SampleRow[] },
+  db: Db, batch: { batchId: string; collector: string; rows: SampleRow[]; events?: EventInsert[] },
 ): Promise<WriteBatchResult> {
   const { rows } = batch;
+  const events = batch.events ?? [];
   const pointIds = rows.map((r) => r.pointId);
   const ts = rows.map((r) => r.ts);
   const values = rows.map((r) => r.value);
   const qualities = rows.map((r) => qualityCode(r.quality));
-  const [result] = await db.query<{ new_batch: number; inserted: number }>(
+  const ev = <K extends keyof EventInsert>(k: K) => events.map((e) => e[k]);
+  const [result] = await db.query<{ new_batch: number; inserted: number; event_ids: string[] | string | null }>(
     `with batch as (
        insert into ingest_batches (batch_id, collector, sample_count) values ($1, $2, $3)
        on conflict (batch_id) do nothing
@@ -35,11 +44,30 @@ export async function writeSampleBatch(
         where exists (select 1 from batch)
        on conflict (point_id, ts) do nothing
        returning 1
+     ), evs as (
+       insert into events (event_id, device_id, ts, source, name, severity, message, attributes, collector)
+       select u.event_id, d.id, u.ts, u.source, u.name, u.severity::event_severity, u.message, u.attributes::jsonb, $2
+         from unnest($8::uuid[], $9::text[], $10::timestamptz[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+              as u(event_id, device, ts, source, name, severity, message, attributes)
+         join devices d on d.name = u.device
+        where exists (select 1 from batch)
+       on conflict (event_id) do nothing
+       returning event_id
      )
-     select (select count(*) from batch)::int as new_batch, (select count(*) from ins)::int as inserted`,
-    [batch.batchId, batch.collector, rows.length, pointIds, ts, values, qualities],
+     select (select count(*) from batch)::int as new_batch, (select count(*) from ins)::int as inserted,
+            (select coalesce(array_agg(event_id::text), '{}') from evs) as event_ids`,
+    [batch.batchId, batch.collector, rows.length, pointIds, ts, values, qualities,
+      ev('eventId'), ev('device'), ev('ts'), ev('source'), ev('name'), ev('severity'), ev('message'),
+      events.map((e) => JSON.stringify(e.attributes))],
   );
-  return { duplicate: Number(result.new_batch) === 0, inserted: Number(result.inserted) };
+  return { duplicate: Number(result.new_batch) === 0, inserted: Number(result.inserted), insertedEventIds: pgTextArray(result.event_ids) };
+}
+
+/** A text[] column as the driver hands it over: an array (postgres-js, PGlite) or its literal `{a,b}`. */
+function pgTextArray(v: string[] | string | null): string[] {
+  if (Array.isArray(v)) return v;
+  if (!v || v === '{}') return [];
+  return v.replace(/^\{|\}$/g, '').split(',').map((x) => x.replace(/^"|"$/g, ''));
 }
 
 export interface LatestRow { pointId: number; ts: Date; value: number | null; quality: SampleQuality }

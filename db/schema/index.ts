@@ -1,2 +1,4 @@
 export * from './core.ts';
 export * from './auth.ts';
+export * from './events.ts';
+export * from './collectors.ts';

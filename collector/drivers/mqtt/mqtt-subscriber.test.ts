@@ -186,3 +186,45 @@ describe('MQTT subscriber survives a broker restart that loses the session', () 
     }
   });
 });
+
+describe('a sensor that stays online but stops publishing (Mosquitto)', () => {
+  it('is recorded as stale (value null) after staleAfterMs, and ok again when it publishes', async () => {
+    const site = `ks-${randomUUID().slice(0, 8)}`;
+    const base = `kiban/${site}/room1/row1/rack9`;
+    const device = 'rack9-sensor';
+    const r = recorder();
+    const publisher = await mqtt.connectAsync(MOSQUITTO, { clientId: `kiban-test-pub-${site}`, clean: true });
+    const reading = () => JSON.stringify({ ts: new Date().toISOString(), inlet: { top: 22, middle: 21, bottom: 20 }, outlet: 30, humidity: 45 });
+    const sub = new MqttSubscriber({
+      brokerUrl: MOSQUITTO, profile: await loadProfile('kiban-rack-env-json'), routes: [{ device, kind: 'sensor', topic: `${base}/env` }],
+      onSamples: r.onSamples, logger: r.logger, commLossRepeatMs: 200, staleAfterMs: 800, clientIdPrefix: `kiban-test-${site}`,
+    });
+    sub.start();
+    try {
+      await sub.whenSubscribed();
+      await publisher.publishAsync(`${base}/availability`, 'online', { retain: true, qos: 1 });
+      await publisher.publishAsync(`${base}/env`, reading(), { qos: 1 });
+      await waitFor(() => r.samples.some((s) => s.point === `${device}/outlet.temperature` && s.quality === 'ok'), 5000, 'a good reading');
+      // Silence while still connected and "online": no last will, so only staleness can reveal it.
+      const silentFrom = Date.now();
+      await waitFor(() => r.samples.some((s) => s.point === `${device}/outlet.temperature` && s.quality === 'stale'), 5000, 'stale samples');
+      const firstStale = r.samples.find((s) => s.quality === 'stale')!;
+      expect(Date.parse(firstStale.ts) - silentFrom).toBeGreaterThanOrEqual(600);
+      expect(r.samples.filter((s) => s.quality === 'stale').every((s) => s.value === null)).toBe(true);
+      expect(r.samples.some((s) => s.quality === 'comm_loss')).toBe(false); // not offline: a different condition
+      expect(r.logs.filter((l) => /online but silent/.test(l.msg ?? '')).length).toBe(1);
+      const n = r.samples.length;
+      await publisher.publishAsync(`${base}/env`, reading(), { qos: 1 });
+      await waitFor(() => r.samples.slice(n).some((s) => s.point === `${device}/outlet.temperature` && s.quality === 'ok'), 5000, 'ok again');
+      await new Promise((res) => setTimeout(res, 400));
+      const after = r.samples.slice(n);
+      // within staleAfterMs of the new reading: no more stale samples
+      expect(after.filter((s) => s.quality === 'stale' && Date.parse(s.ts) > Date.parse(after.find((x) => x.quality === 'ok')!.ts)).length).toBe(0);
+    } finally {
+      await sub.close();
+      await publisher.publishAsync(`${base}/availability`, '', { retain: true, qos: 1 });
+      await publisher.endAsync();
+      await dropSession(MOSQUITTO, sub.clientId);
+    }
+  });
+});

@@ -13,6 +13,9 @@
  * null (and a log line at most once per device per minute naming the topic and the reason);
  * availability `offline` (the sensor's last will) → `comm_loss` for all its points, repeated every
  * `commLossRepeatMs` while it lasts, as is a lost broker connection for every device seen so far.
+ * A device that is still online but has published nothing for `staleAfterMs` (a hung sensor process, a
+ * gateway that keeps the TCP session but stopped forwarding) → `stale` with value null, repeated likewise,
+ * so a silent sensor is never a silent gap.
  */
 import { createHash } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -47,6 +50,8 @@ export interface MqttSubscriberOptions {
   logger?: Logger;
   /** While a device is offline (or the broker unreachable), comm_loss again after this long (default 5 s). */
   commLossRepeatMs?: number;
+  /** An online device with no data message for this long is recorded as `stale` (default 3 × commLossRepeatMs). */
+  staleAfterMs?: number;
   /** At most one log line per device per this long about bad payloads (default 60 s). */
   logEveryMs?: number;
   reconnectPeriodMs?: number;
@@ -85,6 +90,9 @@ export class MqttSubscriber {
   private readonly wildcard: Array<{ route: MqttRoute; fixed: Record<string, string> }> = [];
   private readonly resolved = new Map<string, Resolved>();
   private readonly offline = new Set<string>();
+  /** Per device: when its last data message arrived (receive clock). */
+  private readonly lastDataAt = new Map<string, number>();
+  private readonly stale = new Set<string>();
   private readonly lastLog = new Map<string, number>();
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -184,8 +192,14 @@ export class MqttSubscriber {
     this.opts.onSamples(r.decl, r.points, samples);
   }
 
-  private commLoss(device: string, route: MqttRoute): void {
-    this.emit(device, route, new Date(this.now()).toISOString(), this.opts.profile.points.map((p) => ({ metric: p.metric, value: null, quality: 'comm_loss' })));
+  private commLoss(device: string, route: MqttRoute, quality: 'comm_loss' | 'stale' = 'comm_loss'): void {
+    this.emit(device, route, new Date(this.now()).toISOString(), this.opts.profile.points.map((p) => ({ metric: p.metric, value: null, quality })));
+  }
+
+  private get staleAfterMs(): number {
+    if (this.opts.staleAfterMs !== undefined) return this.opts.staleAfterMs;
+    if (this.opts.profile.staleAfterS !== undefined) return this.opts.profile.staleAfterS * 1000;
+    return 3 * (this.opts.commLossRepeatMs ?? 5000);
   }
 
   /** Resolves once the first SUBSCRIBE was granted (or the subscriber was closed). */
@@ -241,10 +255,18 @@ export class MqttSubscriber {
 
   private tick(): void {
     if (this.closed) return;
+    const now = this.now();
     for (const [device] of this.resolved) {
+      const route = this.routeOfDevice(device);
+      if (!route) continue;
       if (this.connectionLost || this.offline.has(device)) {
-        const route = this.routeOfDevice(device);
-        if (route) this.commLoss(device, route);
+        this.commLoss(device, route);
+      } else if (now - (this.lastDataAt.get(device) ?? now) >= this.staleAfterMs) {
+        if (!this.stale.has(device)) {
+          this.stale.add(device);
+          this.logger.warn({ device, silentForMs: now - this.lastDataAt.get(device)!, staleAfterMs: this.staleAfterMs }, 'MQTT device online but silent; recording stale');
+        }
+        this.commLoss(device, route, 'stale');
       }
     }
   }
@@ -281,12 +303,17 @@ export class MqttSubscriber {
         this.commLoss(device, route);
       } else if (state === 'online') {
         if (this.offline.delete(device)) this.logger.info({ device, topic }, 'MQTT device online again');
+        // Staleness counts from "online": a device that announces itself and then sends nothing is noticed.
+        this.resolve(device, route);
+        this.lastDataAt.set(device, receivedAt);
       } else {
         this.logOnce(device, { topic, device, payload: payload.toString('utf8').slice(0, 64) }, 'MQTT availability payload is neither online nor offline; ignored');
       }
       return;
     }
     if (this.offline.delete(device)) this.logger.info({ device, topic }, 'MQTT device publishing again');
+    this.lastDataAt.set(device, receivedAt);
+    if (this.stale.delete(device)) this.logger.info({ device, topic }, 'MQTT device publishing again after being stale');
     const decoded = decodePayload(this.opts.profile, payload, receivedAt);
     if (decoded.problems.length) {
       if (decoded.readings.some((r) => r.quality === 'sentinel')) this.counters.rejected++;

@@ -111,6 +111,8 @@ export const mqttProfileFields = {
   /** JSON path of the reading's time (ISO 8601); the receive time is used when absent or implausible. */
   timestamp: jsonPath.optional(),
   availability: mqttAvailabilitySchema.optional(),
+  /** An online device silent for this long is recorded as `stale` (default: three poll intervals of the target). */
+  staleAfterS: z.number().positive().max(86_400).optional(),
   points: z.array(mqttPointSchema).min(1),
 };
 

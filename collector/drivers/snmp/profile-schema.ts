@@ -4,6 +4,7 @@
  * column (Raritan) or ENTITY-SENSOR scale/precision columns — as data, validated at load time.
  */
 import { z } from 'zod';
+import { EVENT_SEVERITIES } from '../../../server/contracts/ingest.ts';
 import { commonPointFields, metricName } from '../../profile-common.ts';
 
 export const numericOid = z.string().regex(/^\.?\d+(\.\d+)+$/, 'numeric OID such as 1.3.6.1.2.1.33.1.4.1.0')
@@ -89,10 +90,86 @@ export function fillTemplate(template: string, labels: Record<string, number>): 
   return template.replace(TEMPLATE, (whole, name: string) => (name in labels ? String(labels[name]) : whole));
 }
 
+/** Event names are stable machine names, e.g. `ups.on_battery`. */
+export const eventName = z.string().min(1).max(128).regex(/^[a-z0-9][a-z0-9._]*$/, 'lower-case letters, digits, . and _ only');
+const varbindName = z.string().regex(/^[a-z][A-Za-z0-9_]*$/, 'varbind names are identifiers such as minutesRemaining').max(64);
+const TRAP_RESERVED = new Set(['device', 'trapOid', 'agent']);
+
+/** One object a notification carries, decoded into an event attribute named `name`. */
+export const trapVarbindSchema = z.strictObject({
+  name: varbindName,
+  /** Object OID; a varbind matches it exactly or with any instance suffix (`.0`, `.<alarmId>`). */
+  oid: numericOid,
+  scale: scaleField.optional(),
+  divisor: divisorField.optional(),
+  /** Labels of raw values (integers or OIDs such as a well-known alarm), used in messages and attributes. */
+  states: z.record(z.string().regex(/^-?\d+$|^\d+(\.\d+)+$/, 'state keys are integer values or numeric OIDs'), z.string().min(1).max(64)).optional(),
+});
+
+/** A point update the notification implies at once (a sample with the trap's receive time). */
+export const trapSetPointSchema = z.strictObject({
+  /** A metric of this profile's `points`. */
+  metric: z.string().min(1).max(128),
+  /** The value in the metric's unit (for an enumerated point: the raw state number). */
+  value: z.number().finite().optional(),
+  /** Or the (scaled) value of one of the trap's varbinds. */
+  varbind: varbindName.optional(),
+  /** Only when this varbind has this value (its label when it has states, else the number). */
+  when: z.strictObject({ varbind: varbindName, equals: z.union([z.string(), z.number()]) }).optional(),
+}).refine((s) => (s.value === undefined) !== (s.varbind === undefined), 'give exactly one of value or varbind');
+
+/** One notification (snmpTrapOID.0 value) → one event. */
+export const snmpTrapSchema = z.strictObject({
+  /** snmpTrapOID.0; a v1 trap's OID is `<enterprise>.0.<specific>` (RFC 3584), e.g. 1.3.6.1.4.1.318.0.5. */
+  oid: numericOid,
+  name: eventName,
+  severity: z.enum(EVENT_SEVERITIES),
+  /** Text with `{varbind}` placeholders (and `{device}`, `{trapOid}`, `{agent}`). */
+  message: z.string().min(1).max(512),
+  description: z.string().max(512).optional(),
+  varbinds: z.array(trapVarbindSchema).max(32).optional(),
+  /** Severity by a varbind's value (label or number), e.g. which well-known alarm was added; else `severity`. */
+  severityBy: z.strictObject({ varbind: varbindName, values: z.record(z.string().min(1).max(64), z.enum(EVENT_SEVERITIES)) }).optional(),
+  setPoints: z.array(trapSetPointSchema).max(16).optional(),
+}).superRefine((t, ctx) => {
+  const names = new Set<string>();
+  (t.varbinds ?? []).forEach((v, i) => {
+    if (names.has(v.name)) ctx.addIssue({ code: 'custom', path: ['varbinds', i, 'name'], message: `duplicate varbind name '${v.name}'` });
+    if (TRAP_RESERVED.has(v.name)) ctx.addIssue({ code: 'custom', path: ['varbinds', i, 'name'], message: `'${v.name}' is reserved` });
+    if (v.scale !== undefined && v.divisor !== undefined) ctx.addIssue({ code: 'custom', path: ['varbinds', i], message: 'use scale or divisor, not both' });
+    names.add(v.name);
+  });
+  for (const [, name] of t.message.matchAll(TEMPLATE)) {
+    if (!names.has(name) && !TRAP_RESERVED.has(name)) ctx.addIssue({ code: 'custom', path: ['message'], message: `placeholder {${name}} is not a varbind of this trap` });
+  }
+  if (t.severityBy && !names.has(t.severityBy.varbind)) ctx.addIssue({ code: 'custom', path: ['severityBy', 'varbind'], message: `'${t.severityBy.varbind}' is not a varbind of this trap` });
+  (t.setPoints ?? []).forEach((s, i) => {
+    if (s.varbind && !names.has(s.varbind)) ctx.addIssue({ code: 'custom', path: ['setPoints', i, 'varbind'], message: `'${s.varbind}' is not a varbind of this trap` });
+    if (s.when && !names.has(s.when.varbind)) ctx.addIssue({ code: 'custom', path: ['setPoints', i, 'when', 'varbind'], message: `'${s.when.varbind}' is not a varbind of this trap` });
+  });
+});
+export type SnmpTrapDefinition = z.infer<typeof snmpTrapSchema>;
+
+/** Trap-map checks that need the whole profile: unique OIDs, setPoints naming profile points. */
+export function checkSnmpTraps(profile: { points: Array<{ metric: string }>; traps?: SnmpTrapDefinition[] }, ctx: z.RefinementCtx): void {
+  const metrics = new Set(profile.points.map((p) => p.metric));
+  const oids = new Map<string, number>();
+  (profile.traps ?? []).forEach((t, i) => {
+    const first = oids.get(t.oid);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['traps', i, 'oid'], message: `duplicate trap OID ${t.oid} (also traps[${first}])` });
+    else oids.set(t.oid, i);
+    (t.setPoints ?? []).forEach((s, j) => {
+      if (!metrics.has(s.metric)) ctx.addIssue({ code: 'custom', path: ['traps', i, 'setPoints', j, 'metric'], message: `'${s.metric}' is not a metric of this profile's points` });
+    });
+  });
+}
+
 /** Profile-level SNMP settings (merged into the profile object of `protocol: snmp`). */
 export const snmpProfileFields = {
   points: z.array(snmpPointSchema).min(1),
   tables: z.array(snmpTableSchema).optional(),
+  /** Notifications (traps and informs) this device sends, each mapped to an event. */
+  traps: z.array(snmpTrapSchema).max(500).optional(),
   /** GETBULK max-repetitions of table walks (default 25). */
   maxRepetitions: z.number().int().min(1).max(MAX_REPETITIONS).optional(),
 };

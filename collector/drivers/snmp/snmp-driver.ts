@@ -1,22 +1,29 @@
 /**
  * SNMP v2c/v3 driver: GET the profile's scalar OIDs in chunks and walk its table columns with GETBULK,
- * one session per target (reused across polls).
+ * one session per target (reused across polls). From the second poll on, columns of the same size share
+ * their GETBULKs, sized by last poll's row counts (see walkGroups): at fleet scale the number of requests,
+ * not the number of values, was what the collector's CPU went on.
  */
 import * as snmp from 'net-snmp';
 import type { Logger } from '../../logger.ts';
 import type { Profile } from '../../profile.ts';
 import { allPoints, type Driver, type PollTarget, type RawReading, type SnmpV3User } from '../types.ts';
 import { decodeVarbind } from './decode.ts';
-import { columnsToWalk, decodeTables, sessionGetBulk, SnmpWalkError, walkColumn, type WalkedColumns } from './tables.ts';
+import { columnsToWalk, decodeTables, sessionGetBulkColumns, walkColumns, type WalkedColumns } from './tables.ts';
 
 const DEFAULT_MAX_REPETITIONS = 25;
+/**
+ * Varbinds one GETBULK of several columns asks for (columns × repetitions): about 7 KB of answer, and an
+ * agent whose messages are smaller cuts the repetitions (RFC 3416 §4.2.3), which the walk copes with.
+ */
+const MAX_VARBINDS_PER_REQUEST = 256;
 
 export interface SnmpDriverOptions {
   /** OIDs per GET request; small enough to stay under typical agents' PDU limits. */
   maxOidsPerRequest?: number;
   timeoutMs?: number;
   retries?: number;
-  /** Table columns walked at once per target. */
+  /** Column walks (a column, or columns walked together) in flight at once per target. */
   walkConcurrency?: number;
   logger?: Logger;
 }
@@ -30,6 +37,8 @@ export class SnmpDriver implements Driver {
   private readonly logger: Logger | undefined;
   /** Columns whose last walk failed (non-increasing OIDs, too many rows): logged once until they recover. */
   private readonly badWalks = new Set<string>();
+  /** Rows each device's table columns had on the last walk: sizes the next walk's GETBULKs (see walkColumn). */
+  private readonly columnRows = new Map<string, number>();
 
   constructor(opts: SnmpDriverOptions = {}) {
     this.maxOidsPerRequest = opts.maxOidsPerRequest ?? 32;
@@ -73,29 +82,59 @@ export class SnmpDriver implements Driver {
 
   private async walkTables(session: snmp.Session, target: PollTarget, profile: Extract<Profile, { protocol: 'snmp' }>, signal: AbortSignal): Promise<WalkedColumns> {
     const tables = profile.tables ?? [];
-    const columns = columnsToWalk(tables);
     const maxRows = Math.max(...tables.map((t) => t.maxRows ?? 0)) || undefined;
-    const getBulk = sessionGetBulk(session);
+    const maxRepetitions = profile.maxRepetitions ?? DEFAULT_MAX_REPETITIONS;
+    const groups = this.walkGroups(target.device, columnsToWalk(tables), maxRepetitions);
+    const getBulk = sessionGetBulkColumns(session);
     const walked: WalkedColumns = new Map();
     let next = 0;
     const worker = async () => {
-      while (next < columns.length) {
-        const column = columns[next++];
-        const key = `${target.device}|${column}`;
-        try {
-          walked.set(column, await walkColumn(getBulk, column, { maxRepetitions: profile.maxRepetitions ?? DEFAULT_MAX_REPETITIONS, maxRows, signal }));
-          if (this.badWalks.delete(key)) this.logger?.info({ device: target.device, column }, 'SNMP table walks cleanly again');
-        } catch (err) {
-          if (!(err instanceof SnmpWalkError)) throw err;
+      while (next < groups.length) {
+        const { columns, expectedRows } = groups[next++];
+        const results = await walkColumns(getBulk, columns, { maxRepetitions, expectedRows, maxRows, signal });
+        for (const [column, { rows, error }] of results) {
+          const key = `${target.device}|${column}`;
+          walked.set(column, rows);
+          if (!error) {
+            this.columnRows.set(key, rows.size);
+            if (this.badWalks.delete(key)) this.logger?.info({ device: target.device, column }, 'SNMP table walks cleanly again');
+            continue;
+          }
           // The agent answered, but badly: keep what was read, say why once, and go on with the rest.
-          walked.set(column, err.rows);
-          if (!this.badWalks.has(key)) this.logger?.warn({ device: target.device, column, err: err.message }, 'SNMP table walk stopped');
+          this.columnRows.delete(key);
+          if (!this.badWalks.has(key)) this.logger?.warn({ device: target.device, column, err: error.message }, 'SNMP table walk stopped');
           this.badWalks.add(key);
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.walkConcurrency, columns.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.walkConcurrency, groups.length) }, worker));
     return walked;
+  }
+
+  /**
+   * Which columns to walk together. A column walked before is grouped with the others that had the same
+   * number of rows (the columns of one table, as a rule) and they share GETBULKs, at most
+   * MAX_VARBINDS_PER_REQUEST varbinds asked per request; a column never walked (first poll, or after a bad
+   * walk) is walked alone, which also learns its size.
+   */
+  private walkGroups(device: string, columns: string[], maxRepetitions: number): Array<{ columns: string[]; expectedRows?: number }> {
+    const groups: Array<{ columns: string[]; expectedRows?: number }> = [];
+    const bySize = new Map<number, string[]>();
+    for (const column of columns) {
+      const rows = this.columnRows.get(`${device}|${column}`);
+      if (rows === undefined) groups.push({ columns: [column] });
+      else {
+        const same = bySize.get(rows);
+        if (same) same.push(column);
+        else bySize.set(rows, [column]);
+      }
+    }
+    for (const [rows, same] of bySize) {
+      const perColumn = Math.min(maxRepetitions, rows + 1);
+      const size = Math.max(1, Math.floor(MAX_VARBINDS_PER_REQUEST / perColumn));
+      for (let i = 0; i < same.length; i += size) groups.push({ columns: same.slice(i, i + size), expectedRows: rows });
+    }
+    return groups;
   }
 
   async close(): Promise<void> {

@@ -32,10 +32,11 @@ export function tableRowSamples(
     }
   }
   const answered = readings.some((r) => r.quality !== 'comm_loss');
-  const samples: Sample[] = [...known.keys()].map((metric) => {
+  const samples: Sample[] = [];
+  for (const [metric, decl] of known) {
     const r = rows.get(metric);
-    if (!r) return { point: `${device}/${metric}`, ts, value: null, quality: answered ? 'sentinel' : 'comm_loss' };
-    return { point: `${device}/${metric}`, ts, value: r.value, quality: r.quality === 'ok' && r.value === null ? 'sentinel' : r.quality };
-  });
+    if (!r) samples.push({ point: decl.key, ts, value: null, quality: answered ? 'sentinel' : 'comm_loss' });
+    else samples.push({ point: decl.key, ts, value: r.value, quality: r.quality === 'ok' && r.value === null ? 'sentinel' : r.quality });
+  }
   return { samples, newPoints };
 }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadProfile, parseProfile, type SnmpProfile } from '../../profile.ts';
 import type { RawReading } from '../types.ts';
 import { decodeVarbind } from './decode.ts';
-import { columnsToWalk, decodeTables, entitySensorExponent, SnmpWalkError, walkColumn, type GetBulk, type WalkedColumns } from './tables.ts';
+import { columnsToWalk, compareOids, decodeTables, entitySensorExponent, SnmpWalkError, walkColumn, walkColumns, type GetBulk, type GetBulkColumns, type WalkedColumns } from './tables.ts';
 
 const T = snmp.ObjectType;
 type Row = [oid: string, type: snmp.ObjectType, value: unknown];
@@ -181,6 +181,88 @@ describe('walkColumn guard', () => {
   it('bounds the rows', async () => {
     const page = Array.from({ length: 10 }, (_, i) => vb(`1.2.3.${i + 1}`));
     await expect(walkColumn(agent([page]), '1.2.3', { maxRepetitions: 10, maxRows: 5 })).rejects.toThrow('more than 5 rows under 1.2.3');
+  });
+});
+
+describe('walkColumn sized by the last walk', () => {
+  const vb = (oid: string, value = 1): snmp.Varbind => ({ oid, type: T.Integer, value } as snmp.Varbind);
+  it('asks for the rows expected plus the one that ends the column, never more than maxRepetitions', async () => {
+    const asked: number[] = [];
+    const rowsOf = (from: number, n: number) => Array.from({ length: n }, (_, i) => vb(`1.2.3.${from + i}`));
+    const pages = [[...rowsOf(1, 3), vb('1.2.4.1')]];
+    const get: GetBulk = async (_oids, _nr, reps) => { asked.push(reps); return pages.shift() ?? []; };
+    expect([...(await walkColumn(get, '1.2.3', { maxRepetitions: 50, expectedRows: 3 })).keys()]).toEqual(['1', '2', '3']);
+    expect(asked).toEqual([4]);
+    const big: number[] = [];
+    const pages2 = [rowsOf(1, 5), [...rowsOf(6, 2), vb('1.2.4.1')]];
+    await walkColumn(async (_o, _n, reps) => { big.push(reps); return pages2.shift() ?? []; }, '1.2.3', { maxRepetitions: 5, expectedRows: 7 });
+    expect(big).toEqual([5, 3]);
+  });
+});
+
+describe('walkColumns: several columns per GETBULK', () => {
+  const vb = (oid: string, value = 1): snmp.Varbind => ({ oid, type: T.Integer, value } as snmp.Varbind);
+  /** An agent with these OIDs (sorted) answering GETBULK per requested OID, at most `cap` varbinds in all. */
+  const agent = (oids: string[], cap = Infinity): GetBulkColumns & { calls: Array<{ oids: string[]; reps: number }> } => {
+    const sorted = [...oids].sort(compareOids);
+    const calls: Array<{ oids: string[]; reps: number }> = [];
+    const fn: GetBulkColumns = async (requested, reps) => {
+      calls.push({ oids: requested, reps });
+      const perColumn = requested.map((from) => {
+        const after = sorted.filter((o) => compareOids(o, from) > 0).slice(0, reps).map((o) => vb(o));
+        while (after.length < reps) after.push({ oid: from, type: T.EndOfMibView, value: null } as snmp.Varbind);
+        return after;
+      });
+      // Interleaved on the wire (row by row); an agent short of room cuts whole repetitions off the end.
+      const rowsThatFit = Math.floor(cap / requested.length);
+      return perColumn.map((list) => list.slice(0, rowsThatFit));
+    };
+    return Object.assign(fn, { calls });
+  };
+  const table = (cols: number[], rows: number) => cols.flatMap((c) => Array.from({ length: rows }, (_, r) => `1.9.${c}.${r + 1}`));
+
+  it('walks the columns of a table side by side and reads what column-by-column walks read', async () => {
+    const oids = [...table([1, 2, 3], 4), '1.9.4.1', '2.1.0'];
+    const get = agent(oids);
+    const walked = await walkColumns(get, ['1.9.1', '1.9.2', '1.9.3'], { maxRepetitions: 50, expectedRows: 4 });
+    expect(get.calls).toEqual([{ oids: ['1.9.1', '1.9.2', '1.9.3'], reps: 5 }]);
+    for (const c of [1, 2, 3]) {
+      const one = await walkColumn(async (o, _n, reps) => (await agent(oids)(o, reps))[0], `1.9.${c}`, { maxRepetitions: 2 });
+      expect([...walked.get(`1.9.${c}`)!.rows.keys()]).toEqual([...one.keys()]);
+      expect(walked.get(`1.9.${c}`)!.error).toBeUndefined();
+    }
+  });
+
+  it('copes with columns of different lengths, a grown table and answers cut short by the agent', async () => {
+    const oids = [...table([1], 9), ...table([2], 3), '1.9.3.1'];
+    const get = agent(oids, 4); // at most 4 varbinds per answer: 2 rows of 2 columns
+    const walked = await walkColumns(get, ['1.9.1', '1.9.2'], { maxRepetitions: 50, expectedRows: 3 });
+    expect(walked.get('1.9.1')!.rows.size).toBe(9);
+    expect(walked.get('1.9.2')!.rows.size).toBe(3);
+    expect(get.calls.length).toBeGreaterThan(2);
+    expect(get.calls.at(-1)!.oids).toEqual(['1.9.1.8']); // column 2 ended, column 1 goes on alone
+  });
+
+  it('stops a misbehaving column with its error and keeps walking the others', async () => {
+    const pages: snmp.Varbind[][][] = [
+      [[vb('1.9.1.5'), vb('1.9.1.4')], [vb('1.9.2.1'), vb('1.9.2.2')]],
+      [[vb('1.9.2.3'), vb('1.9.3.1')]],
+    ];
+    const calls: string[][] = [];
+    const walked = await walkColumns(async (o) => { calls.push(o); return pages.shift() ?? []; }, ['1.9.1', '1.9.2'], { maxRepetitions: 2 });
+    expect(walked.get('1.9.1')!.error?.message).toBe('OID not increasing: 1.9.1.4 after 1.9.1.5 while walking 1.9.1 (agent bug; the walk stops here)');
+    expect([...walked.get('1.9.1')!.rows.keys()]).toEqual(['5']);
+    expect([...walked.get('1.9.2')!.rows.keys()]).toEqual(['1', '2', '3']);
+    expect(calls).toEqual([['1.9.1', '1.9.2'], ['1.9.2.2']]);
+  });
+
+  it('compareOids orders numerically, component by component', () => {
+    expect(compareOids('1.3.6.1.2', '1.3.6.1.10')).toBe(-1);
+    expect(compareOids('1.3.6.1', '1.3.6.1.0')).toBe(-1);
+    expect(compareOids('1.3.6.1.0', '1.3.6.1')).toBe(1);
+    expect(compareOids('1.3.6.10.1', '1.3.6.9.2')).toBe(1);
+    expect(compareOids('1.3.6', '1.3.6')).toBe(0);
+    expect(compareOids('1.2.3.17.4', '1.2.3.17.10', 6)).toBe(-1);
   });
 });
 

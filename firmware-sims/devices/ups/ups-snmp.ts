@@ -186,7 +186,7 @@ export async function startUpsSnmp(ctx: SimContext, upsId: string, opts: UpsSnmp
   mib.setScalar('sysServices', 72); // application + end-to-end layers, as network management cards report
 
   const notifier = opts.trapReceivers?.length
-    ? new SnmpNotifier(opts.trapReceivers, { defaultCommunity: opts.community, minIntervalMs: opts.trapMinIntervalMs, upTime: sysUpTime, onSent: opts.onTrapSent })
+    ? new SnmpNotifier(opts.trapReceivers, { defaultCommunity: opts.community, defaultV3User: opts.v3User, minIntervalMs: opts.trapMinIntervalMs, upTime: sysUpTime, onSent: opts.onTrapSent })
     : undefined;
   const silent = () => ctx.faults.forDevice(upsId, 'snmp')?.kind === 'device_silent';
   const notify = (trapOid: string, varbinds: () => snmp.Varbind[], coalesceKey?: string) => {

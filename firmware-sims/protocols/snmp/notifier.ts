@@ -1,5 +1,6 @@
 /**
- * SNMPv2c notifications (SNMPv2-Trap PDUs) to a list of receivers, at most one per receiver per
+ * SNMP notifications to a list of receivers: SNMPv2-Trap PDUs by default, or InformRequests (acknowledged
+ * by the receiver, retried by net-snmp) and/or SNMPv3 authPriv per receiver, at most one per receiver per
  * `minIntervalMs` (RFC 1628: "no more than one notification per receiver in any 5 second period");
  * the rest wait in a per-receiver FIFO queue. Varbinds are built when the trap is actually sent, so a
  * queued upsTrapOnBattery carries the runtime of the moment it leaves.
@@ -11,6 +12,11 @@ export interface TrapReceiver {
   port: number;
   /** v2c community of the receiver; defaults to the agent's community. */
   community?: string;
+  /** `trap` (default, fire and forget) or `inform` (the receiver acknowledges; retried once after 1 s). */
+  notify?: 'trap' | 'inform';
+  /** `2c` (default) or `3`: USM authPriv (HMAC-SHA-96 / AES-128) as `v3User`, default the agent's v3 user. */
+  version?: '2c' | '3';
+  v3User?: { user: string; authKey: string; privKey: string };
 }
 
 export interface PendingNotification {
@@ -25,6 +31,8 @@ export interface SentNotification { receiver: TrapReceiver; trapOid: string; atM
 
 export interface NotifierOptions {
   defaultCommunity: string;
+  /** The agent's v3 user, for receivers that ask for version 3 without their own. */
+  defaultV3User?: { user: string; authKey: string; privKey: string };
   minIntervalMs?: number;
   /** sysUpTime.0 for the first varbind (TimeTicks). */
   upTime: () => number;
@@ -47,11 +55,20 @@ export class SnmpNotifier {
   constructor(receivers: TrapReceiver[], private readonly opts: NotifierOptions) {
     this.minIntervalMs = opts.minIntervalMs ?? 5000;
     this.queues = receivers.map((receiver) => {
-      const session = snmp.createSession(receiver.host, receiver.community ?? opts.defaultCommunity, {
-        version: snmp.Version2c,
-        trapPort: receiver.port,
-        transport: receiver.host.includes(':') ? 'udp6' : 'udp4',
-      });
+      const transport = receiver.host.includes(':') ? 'udp6' as const : 'udp4' as const;
+      // An inform is a request to the receiver's port (`port`); a trap goes to `trapPort`.
+      const common = { trapPort: receiver.port, port: receiver.port, transport, timeout: 1000, retries: 1 };
+      let session: snmp.Session;
+      if (receiver.version === '3') {
+        const user = receiver.v3User ?? opts.defaultV3User;
+        if (!user) throw new Error(`trap receiver ${receiver.host}:${receiver.port} asks for SNMPv3 but the agent has no v3 user`);
+        session = snmp.createV3Session(receiver.host, {
+          name: user.user, level: snmp.SecurityLevel.authPriv,
+          authProtocol: snmp.AuthProtocols.sha, authKey: user.authKey, privProtocol: snmp.PrivProtocols.aes, privKey: user.privKey,
+        }, { ...common, version: snmp.Version3 });
+      } else {
+        session = snmp.createSession(receiver.host, receiver.community ?? opts.defaultCommunity, { ...common, version: snmp.Version2c });
+      }
       // A receiver that is down yields ICMP port-unreachable errors; traps are fire-and-forget.
       session.on('error', () => {});
       return { receiver, session, queue: [], lastSentAtMs: -Infinity };
@@ -93,7 +110,8 @@ export class SnmpNotifier {
     const next = q.queue.shift()!;
     const varbinds = next.varbinds();
     q.lastSentAtMs = now;
-    q.session.trap(next.trapOid, varbinds, { upTime: this.opts.upTime() }, () => {});
+    if (q.receiver.notify === 'inform') q.session.inform(next.trapOid, varbinds, { upTime: this.opts.upTime() }, () => {});
+    else q.session.trap(next.trapOid, varbinds, { upTime: this.opts.upTime() }, () => {});
     this.opts.onSent?.({ receiver: q.receiver, trapOid: next.trapOid, atMs: now, varbinds });
     this.pump(q);
   }

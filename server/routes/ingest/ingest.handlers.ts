@@ -1,5 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { deviceExists, pointsByKey, upsertDevices, upsertPoints } from '../../../db/queries/devices.ts';
+import type { EventInsert } from '../../../db/queries/events.ts';
 import { writeSampleBatch, type SampleRow } from '../../../db/queries/samples.ts';
 import { INGEST_LIMITS } from '../../contracts/ingest.ts';
 import type { AppEnv } from '../../lib/context.ts';
@@ -35,6 +36,17 @@ export const handleIngest: RouteHandler<typeof postIngest, AppEnv> = async (c) =
       issues.push({ path: `samples[${i}].point`, message: `unknown point ${s.point}: declare it in points[]` });
     }
   });
+  // Events: same time bounds; their device declared in this batch or already known.
+  const events = batch.events ?? [];
+  const eventDeviceKnown = new Map<string, boolean>();
+  for (const [i, e] of events.entries()) {
+    const t = Date.parse(e.ts);
+    if (t < INGEST_LIMITS.earliestTs) issues.push({ path: `events[${i}].ts`, message: 'before 2000-01-01' });
+    else if (t > latestAllowed) issues.push({ path: `events[${i}].ts`, message: 'in the future (check the collector clock)' });
+    if (declaredDevices.has(e.device)) continue;
+    if (!eventDeviceKnown.has(e.device)) eventDeviceKnown.set(e.device, await deviceExists(db, e.device));
+    if (!eventDeviceKnown.get(e.device)) issues.push({ path: `events[${i}].device`, message: `unknown device ${e.device}: declare it in devices[]` });
+  }
   const undeclaredDevices = batch.points.filter((p) => !declaredDevices.has(p.device)).map((p) => p.device);
   if (undeclaredDevices.length > 0) {
     for (const [i, p] of batch.points.entries()) {
@@ -58,13 +70,22 @@ export const handleIngest: RouteHandler<typeof postIngest, AppEnv> = async (c) =
   const rows: SampleRow[] = batch.samples.map((s, i) => ({
     pointId: cache.get(s.point)!, ts: new Date(tsMs[i]).toISOString(), value: s.value, quality: s.quality,
   }));
-  const result = await writeSampleBatch(db, { batchId: batch.batchId, collector: batch.collector, rows });
+  const eventRows: EventInsert[] = events.map((e) => ({
+    eventId: e.eventId, device: e.device, ts: new Date(Date.parse(e.ts)).toISOString(), source: e.source, name: e.name,
+    severity: e.severity, message: e.message, attributes: e.attributes ?? {},
+  }));
+  const result = await writeSampleBatch(db, { batchId: batch.batchId, collector: batch.collector, rows, events: eventRows });
 
   if (result.duplicate) metrics.ingestDuplicateBatches++;
   else {
     metrics.ingestBatches++;
     metrics.ingestSamples += result.inserted;
     bus.publish(batch.samples.map((s) => ({ point: s.point, ts: s.ts, value: s.value, quality: s.quality })));
+    const fresh = new Set(result.insertedEventIds);
+    bus.publishEvents(eventRows.filter((e) => fresh.has(e.eventId)));
   }
-  return c.json({ batchId: batch.batchId, accepted: batch.samples.length, inserted: result.inserted, duplicate: result.duplicate }, 200);
+  return c.json({
+    batchId: batch.batchId, accepted: batch.samples.length, inserted: result.inserted, duplicate: result.duplicate,
+    ...(batch.events ? { eventsInserted: result.insertedEventIds.length } : {}),
+  }, 200);
 };

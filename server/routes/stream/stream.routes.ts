@@ -7,7 +7,8 @@ export const streamRoute = createRoute({
   method: 'get', path: '/api/v1/stream', tags: ['samples'],
   summary: 'Live samples as Server-Sent Events (one multiplexed stream per client)',
   description: 'Events: `samples` with `{items: [{point, ts, value, quality}]}` as batches are committed; '
-    + '`ping` every 15 s. Filter with `points` and/or `device`; no filter = everything.',
+    + '`event` with `{items: [{eventId, device, ts, source, name, severity, message, attributes}]}` for committed '
+    + 'events (SNMP traps, informs); `ping` every 15 s. Filter with `points` and/or `device`; no filter = everything.',
   middleware: [readers] as const,
   request: { query: z.object({ points: pointList.optional(), device: z.string().min(1).max(128).optional() }) },
   responses: {
