@@ -96,6 +96,8 @@ export interface ReconfigureResult {
 
 export const DEFAULT_INTERVAL_MS = 5000;
 const FINAL_SEND_BUDGET_MS = 5000;
+/** A poll that started within this share of its interval after its slot is stamped with the slot time. */
+const SNAP_SHARE = 0.25;
 
 const deviceName = collectorName;
 
@@ -284,6 +286,22 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
   /** Per device: the points its SNMP table rows declared so far (sampled on every later poll). */
   const tablePoints = new Map<string, Map<string, PointDecl>>();
 
+  /**
+   * A poll's samples are stamped with its slot time when the poll started close to it (within
+   * SNAP_SHARE of the interval: the usual case), else with the time it really started (a stalled host or a
+   * long wait for a concurrency slot stays visible). Evenly spaced timestamps make one sample per slot
+   * and exact rollup buckets. Per device the stamps strictly increase, so no two slots share a (point, ts)
+   * key, which the server would store once.
+   */
+  const lastStamp = new Map<string, number>();
+  const stamp = (device: string, slotAt: number, startedAt: number, intervalMs: number): string => {
+    let t = startedAt - slotAt <= SNAP_SHARE * intervalMs ? slotAt : startedAt;
+    const last = lastStamp.get(device);
+    if (last !== undefined && t <= last) t = last + 1;
+    lastStamp.set(device, t);
+    return new Date(t).toISOString();
+  };
+
   const buildPollJob = (p: PreparedTarget): PollJob => ({
     id: p.target.device,
     intervalMs: p.intervalMs,
@@ -292,15 +310,15 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
     // Backoff, no free slot or an overrun: no network I/O, but every point still gets its comm_loss sample.
     skip: ({ slotAt }) => {
       if (stopping) return;
-      const ts = new Date(slotAt).toISOString();
+      const ts = stamp(p.target.device, slotAt, slotAt, p.intervalMs);
       // Every point the device has, SNMP table rows seen so far included (p.points), as a failed poll records.
       const samples: Sample[] = p.points.map((point) => ({ point: point.key, ts, value: null, quality: 'comm_loss' }));
       counters.samples += samples.length;
       telemetry.recordPoll(p.target.device, p.profile.protocol, 'skipped');
       outbox.append([p.device], p.points, samples);
     },
-    run: async (signal: AbortSignal) => {
-      const ts = new Date().toISOString();
+    run: async (signal: AbortSignal, { slotAt }) => {
+      const ts = stamp(p.target.device, slotAt, Date.now(), p.intervalMs);
       const started = performance.now();
       let readings: RawReading[];
       try {

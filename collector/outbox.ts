@@ -383,7 +383,17 @@ export class Outbox {
   }
 
   async read(file: string): Promise<IngestBatch> {
-    return JSON.parse(await readFile(join(this.dir, file), 'utf8')) as IngestBatch;
+    return JSON.parse(await this.readRaw(file)) as IngestBatch;
+  }
+
+  /** The batch file's JSON text as sealed (the uplink sends it as is: no parse and re-serialise). */
+  async readRaw(file: string): Promise<string> {
+    return readFile(join(this.dir, file), 'utf8');
+  }
+
+  /** Samples in a pending batch when this process knows them (it sealed or merged the file). */
+  samplesIn(file: string): number | undefined {
+    return this.files.get(file)?.samples;
   }
 
   /** The server committed the batch: remove it. */
@@ -426,13 +436,7 @@ export class Outbox {
     const finalPath = join(this.dir, name);
     const tmpPath = `${finalPath}${TMP_SUFFIX}`;
     try {
-      const handle = await open(tmpPath, 'w');
-      try {
-        await handle.writeFile(json);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await writeDurably(finalPath, json, true);
     } catch (err) {
       await rm(tmpPath, { force: true }).catch(() => {});
       // Disk full below our own cap: the disk is the cap now. drop-oldest frees the oldest batch so the
@@ -440,8 +444,6 @@ export class Outbox {
       if ((err as NodeJS.ErrnoException).code === 'ENOSPC' && this.whenFull === 'drop-oldest') await this.dropOldest(1, 'disk full');
       throw err;
     }
-    await rename(tmpPath, finalPath);
-    await fsyncDir(this.dir);
     this.files.set(name, { bytes, samples: batch.samples.length });
     this.pendingBytes += bytes;
     this.onSealed?.(name);

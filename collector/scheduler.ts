@@ -33,6 +33,7 @@
  * interval is unchanged.
  */
 import { setMaxListeners } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 
 export type PollOutcome = 'ok' | 'failed';
 
@@ -538,16 +539,9 @@ function clamp(x: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, x));
 }
 
+/** Resolves at time `at`, or at once when `signal` aborts. */
 function sleepUntil(at: number, signal: AbortSignal): Promise<void> {
   const ms = at - Date.now();
   if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return delay(ms, undefined, { signal }).catch(() => {});
 }

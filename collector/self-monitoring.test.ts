@@ -57,7 +57,13 @@ describe('collector self-monitoring and traps, end to end', () => {
   it('serves its own /metrics with per-target polls, latency and the outbox', async () => {
     await waitFor(() => samples().some((s) => s.point === 'meter-utility/voltage'), 10_000, 'meter samples');
     expect(collector.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
-    const text = await (await fetch(collector.metricsUrl!)).text();
+    // The server stores a batch before it answers, so the samples can be there a moment before the
+    // collector has counted the acknowledgement: read /metrics once it has.
+    let text = '';
+    await waitFor(async () => {
+      text = await (await fetch(collector.metricsUrl!)).text();
+      return /^kiban_collector_uplink_batches_sent_total [1-9]/m.test(text);
+    }, 5_000, 'the acknowledged batch on /metrics');
     expect(text).toMatch(/kiban_collector_polls_total\{device="meter-utility",protocol="modbus",result="ok"\} [1-9]/);
     expect(text).toMatch(/kiban_collector_poll_duration_seconds_count\{device="meter-utility"\} [1-9]/);
     expect(text).toMatch(/^kiban_collector_outbox_batches \d+$/m);

@@ -153,14 +153,17 @@ export class CollectorTelemetry {
     const lines: string[] = [];
     const c = label(this.opts.collector);
     const help = (name: string, type: string, text: string) => lines.push(`# HELP ${name} ${text}`, `# TYPE ${name} ${type}`);
+    /** One unlabelled series with its HELP and TYPE; nothing when the value is unknown. */
+    const metric = (name: string, type: string, text: string, value: number | undefined) => {
+      if (value === undefined) return;
+      help(name, type, text);
+      lines.push(`${name} ${value}`);
+    };
     help('kiban_collector_info', 'gauge', 'Collector name and version.');
     lines.push(`kiban_collector_info{collector="${c}",version="${label(this.opts.version ?? '')}"} 1`);
-    help('kiban_collector_uptime_seconds', 'gauge', 'Seconds since the collector started.');
-    lines.push(`kiban_collector_uptime_seconds ${(this.now() - this.startedAt) / 1000}`);
-    help('kiban_collector_samples_total', 'counter', 'Samples produced.');
-    lines.push(`kiban_collector_samples_total ${this.samplesTotal}`);
-    help('kiban_collector_traps_total', 'counter', 'SNMP traps and informs received.');
-    lines.push(`kiban_collector_traps_total ${this.trapsTotal}`);
+    metric('kiban_collector_uptime_seconds', 'gauge', 'Seconds since the collector started.', (this.now() - this.startedAt) / 1000);
+    metric('kiban_collector_samples_total', 'counter', 'Samples produced.', this.samplesTotal);
+    metric('kiban_collector_traps_total', 'counter', 'SNMP traps and informs received.', this.trapsTotal);
     help('kiban_collector_polls_total', 'counter', 'Polls per target and result (skipped = backed off, comm_loss recorded without a request).');
     for (const t of this.targets.values()) {
       for (const [result, n] of Object.entries(t.polls)) lines.push(`kiban_collector_polls_total{device="${label(t.device)}",protocol="${t.protocol}",result="${result}"} ${n}`);
@@ -182,30 +185,13 @@ export class CollectorTelemetry {
     }
     const ob = this.opts.outbox?.();
     if (ob) {
-      help('kiban_collector_outbox_batches', 'gauge', 'Sealed batches waiting for the server.');
-      lines.push(`kiban_collector_outbox_batches ${ob.pendingBatches}`);
-      help('kiban_collector_outbox_oldest_age_seconds', 'gauge', 'Age of the oldest batch waiting for the server.');
-      lines.push(`kiban_collector_outbox_oldest_age_seconds ${(ob.oldestAgeMs ?? 0) / 1000}`);
-      if (ob.bytes !== undefined) {
-        help('kiban_collector_outbox_bytes', 'gauge', 'Bytes of batches on disk.');
-        lines.push(`kiban_collector_outbox_bytes ${ob.bytes}`);
-      }
-      if (ob.droppedSamples !== undefined) {
-        help('kiban_collector_outbox_dropped_samples_total', 'counter', 'Samples dropped by the outbox disk cap policy.');
-        lines.push(`kiban_collector_outbox_dropped_samples_total ${ob.droppedSamples}`);
-      }
-      if (ob.droppedBatches !== undefined) {
-        help('kiban_collector_outbox_dropped_batches_total', 'counter', 'Batches dropped by the outbox disk cap policy.');
-        lines.push(`kiban_collector_outbox_dropped_batches_total ${ob.droppedBatches}`);
-      }
-      if (ob.batchesSent !== undefined) {
-        help('kiban_collector_uplink_batches_sent_total', 'counter', 'Batches acknowledged by the server.');
-        lines.push(`kiban_collector_uplink_batches_sent_total ${ob.batchesSent}`);
-      }
-      if (ob.batchesRejected !== undefined) {
-        help('kiban_collector_uplink_batches_rejected_total', 'counter', 'Batches the server refused as malformed.');
-        lines.push(`kiban_collector_uplink_batches_rejected_total ${ob.batchesRejected}`);
-      }
+      metric('kiban_collector_outbox_batches', 'gauge', 'Sealed batches waiting for the server.', ob.pendingBatches);
+      metric('kiban_collector_outbox_oldest_age_seconds', 'gauge', 'Age of the oldest batch waiting for the server.', (ob.oldestAgeMs ?? 0) / 1000);
+      metric('kiban_collector_outbox_bytes', 'gauge', 'Bytes of batches on disk.', ob.bytes);
+      metric('kiban_collector_outbox_dropped_samples_total', 'counter', 'Samples dropped by the outbox disk cap policy.', ob.droppedSamples);
+      metric('kiban_collector_outbox_dropped_batches_total', 'counter', 'Batches dropped by the outbox disk cap policy.', ob.droppedBatches);
+      metric('kiban_collector_uplink_batches_sent_total', 'counter', 'Batches acknowledged by the server.', ob.batchesSent);
+      metric('kiban_collector_uplink_batches_rejected_total', 'counter', 'Batches the server refused as malformed.', ob.batchesRejected);
     }
     return `${lines.join('\n')}\n`;
   }

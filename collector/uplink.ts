@@ -81,6 +81,8 @@ type SendOutcome =
   | { kind: 'retry'; delayMs: number; slow: boolean };
 
 const REJECT_STATUSES = new Set([400, 413, 422]);
+/** `<time>-<seq>-<batchId>.json`: the batch id in a batch file's name. */
+const BATCH_ID = /-([0-9a-f-]{36})\.json$/;
 
 export class Uplink {
   batchesSent = 0;
@@ -259,14 +261,15 @@ export class Uplink {
     await outbox.beginSend(file);
     let reachedServer = false;
     try {
+      // The file is sent as sealed: parsing and re-serialising a large backfill batch would block the
+      // event loop, and with it the polls, for nothing. The batch id is the file name's last part.
       let body: string;
-      let batchId: string | undefined;
-      let samples = 0;
+      const batchId = BATCH_ID.exec(file)?.[1];
+      const samples = outbox.samplesIn(file);
       try {
-        const batch = await outbox.read(file);
-        batchId = batch.batchId;
-        samples = batch.samples.length;
-        body = JSON.stringify(batch);
+        body = await outbox.readRaw(file);
+        // Sealing is atomic, so this only catches a file damaged on disk (or written by hand).
+        if (!body.slice(0, 64).trimStart().startsWith('{') || !body.slice(-64).trimEnd().endsWith('}')) throw new Error('not a JSON object (truncated?)');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'sent', samples: 0, duplicate: false }; // acked meanwhile
         await outbox.reject(file, `unreadable batch file: ${(err as Error).message}`);
@@ -281,7 +284,7 @@ export class Uplink {
     }
   }
 
-  private async post(file: string, body: string, batchId: string | undefined, samples: number, timeoutMs: number, cancel: AbortSignal, setReached: (reached: boolean) => void): Promise<SendOutcome> {
+  private async post(file: string, body: string, batchId: string | undefined, samples: number | undefined, timeoutMs: number, cancel: AbortSignal, setReached: (reached: boolean) => void): Promise<SendOutcome> {
     const { outbox, logger } = this.options;
     let response: Response;
     try {
@@ -310,10 +313,13 @@ export class Uplink {
       this.failures = 0;
       this.authFailing = false;
       let duplicate = false;
+      let accepted: number | undefined;
       try {
-        duplicate = (JSON.parse(detail) as { duplicate?: boolean }).duplicate === true;
+        const result = JSON.parse(detail) as { duplicate?: boolean; accepted?: number };
+        duplicate = result.duplicate === true;
+        if (Number.isSafeInteger(result.accepted)) accepted = result.accepted;
       } catch { /* body is not the IngestResult (scripted test servers): not a duplicate then */ }
-      return { kind: 'sent', batchId, samples, duplicate };
+      return { kind: 'sent', batchId, samples: samples ?? accepted ?? 0, duplicate };
     }
     if (REJECT_STATUSES.has(status)) {
       await outbox.reject(file, `HTTP ${status}: ${detail}`);

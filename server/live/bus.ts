@@ -11,33 +11,31 @@ export interface LiveEvent {
 }
 type EventListener = (events: LiveEvent[]) => void;
 
-export class LiveBus {
-  private listeners = new Set<Listener>();
-  private eventListeners = new Set<EventListener>();
+/** One kind of message: listeners added and removed, and each published list delivered to all of them. */
+class Fanout<T> {
+  readonly listeners = new Set<(items: T[]) => void>();
 
-  subscribeEvents(listener: EventListener): () => void {
-    this.eventListeners.add(listener);
-    return () => this.eventListeners.delete(listener);
-  }
-
-  publishEvents(events: LiveEvent[]): void {
-    if (events.length === 0) return;
-    for (const l of this.eventListeners) {
-      try { l(events); } catch { /* a broken subscriber must not affect ingest */ }
-    }
-  }
-
-  subscribe(listener: Listener): () => void {
+  subscribe(listener: (items: T[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  publish(samples: LiveSample[]): void {
-    if (samples.length === 0) return;
+  publish(items: T[]): void {
+    if (items.length === 0) return;
     for (const l of this.listeners) {
-      try { l(samples); } catch { /* a broken subscriber must not affect ingest */ }
+      try { l(items); } catch { /* a broken subscriber must not affect ingest */ }
     }
   }
+}
 
-  get subscriberCount(): number { return this.listeners.size; }
+export class LiveBus {
+  private samples = new Fanout<LiveSample>();
+  private events = new Fanout<LiveEvent>();
+
+  subscribe(listener: Listener): () => void { return this.samples.subscribe(listener); }
+  publish(samples: LiveSample[]): void { this.samples.publish(samples); }
+  subscribeEvents(listener: EventListener): () => void { return this.events.subscribe(listener); }
+  publishEvents(events: LiveEvent[]): void { this.events.publish(events); }
+
+  get subscriberCount(): number { return this.samples.listeners.size; }
 }

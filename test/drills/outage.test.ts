@@ -202,22 +202,38 @@ describe('drill: server outage, backfill and a collector crash lose nothing and 
       if (!byPoint.has(r.key)) byPoint.set(r.key, []);
       byPoint.get(r.key)!.push(new Date(r.ts).getTime());
     }
-    const polledPoints = [...byPoint.keys()].filter((k) => polledDevices.has(k.split('/')[0]));
+    // Polled points; the collector's own per-target figures (collector.poll.latency …) come every 15 s, not per poll.
+    const polledPoints = [...byPoint.keys()].filter((k) => polledDevices.has(k.split('/')[0]) && !k.includes('/collector.'));
     expect(new Set(polledPoints.map((k) => k.split('/')[0])).size).toBe(polledDevices.size);
-    // A slot's sample may come late (a loaded machine) but every slot has one: a poll, or comm_loss for a
-    // slot that could not be polled. So two neighbours are never two intervals apart, and the count of
-    // samples is the count of slots in the window.
+    // Every slot has a sample: a poll, or comm_loss for a slot that could not be polled. A poll that
+    // started close to its slot is stamped with the slot time, so samples sit on the device's grid (± the
+    // scheduler's 2 % jitter); one that started late on a loaded machine keeps its real start time. So:
+    // the count of samples is the count of slots in the window, two on-grid neighbours are never two
+    // intervals apart (a missed slot), and no two neighbours are three intervals apart (whatever the lateness).
     const slots = Math.floor((windowTo - windowFrom) / INTERVAL_MS);
-    const maxGapMs = 2 * INTERVAL_MS;
+    const onGridTolerance = 0.05 * INTERVAL_MS;
     const gaps: string[] = [];
     for (const key of polledPoints) {
       const ts = byPoint.get(key)!;
       if (ts.length < slots - 1) gaps.push(`${key}: ${ts.length} samples for ${slots} poll slots`);
+      const ref = ts[Math.floor(ts.length / 2)];
+      const onGrid = (t: number) => {
+        const off = (((t - ref) % INTERVAL_MS) + INTERVAL_MS) % INTERVAL_MS;
+        return Math.min(off, INTERVAL_MS - off) <= onGridTolerance;
+      };
       for (let i = 1; i < ts.length; i++) {
-        if (!(ts[i] > ts[i - 1])) gaps.push(`${key}: ts not strictly increasing at ${new Date(ts[i]).toISOString()}`);
-        if (ts[i] - ts[i - 1] >= maxGapMs) gaps.push(`${key}: no sample between ${new Date(ts[i - 1]).toISOString()} and ${new Date(ts[i]).toISOString()}`);
+        const gap = ts[i] - ts[i - 1];
+        if (!(gap > 0)) gaps.push(`${key}: ts not strictly increasing at ${new Date(ts[i]).toISOString()}`);
+        if (gap >= 3 * INTERVAL_MS || (gap >= 2 * INTERVAL_MS - onGridTolerance && onGrid(ts[i]) && onGrid(ts[i - 1]))) {
+          gaps.push(`${key}: no sample between ${new Date(ts[i - 1]).toISOString()} and ${new Date(ts[i]).toISOString()}`);
+        }
       }
-      if (ts[0] - windowFrom >= maxGapMs || windowTo - ts.at(-1)! >= maxGapMs) gaps.push(`${key}: window edges not covered`);
+      if (ts[0] - windowFrom >= 2 * INTERVAL_MS || windowTo - ts.at(-1)! >= 2 * INTERVAL_MS) gaps.push(`${key}: window edges not covered`);
+    }
+    if (gaps.length > 0) {
+      // What the collector said about it (overruns, no free slot, stalls) makes a failure explainable.
+      const said = first.log.filter((l) => Number(l.level) >= 40 && !/ingest request failed/.test(String(l.msg))).slice(0, 20);
+      console.error(`outage drill: collector warnings during the run:\n${said.map((l) => JSON.stringify(l)).join('\n')}`);
     }
     expect(gaps.slice(0, 10), `${gaps.length} gaps or order violations`).toEqual([]);
 

@@ -3,7 +3,6 @@
  * whose targets come from the server (or a watched file) → server → embedded database. Targets change while
  * the collector runs; nothing is restarted.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { startSim, type SimHandle } from '../../firmware-sims/index.ts';
 import { issueToken, startServer, type RunningServer } from '../../server/index.ts';
 import { silentLogger } from '../../server/lib/logger.ts';
 import { waitFor } from '../support/stack.ts';
+import { collectorCliRunner } from '../../collector/test-support/cli.ts';
 
 const POLL_MS = 300;
 
@@ -185,20 +185,8 @@ describe('local file configuration: edited while the collector runs', () => {
 });
 
 describe('kiban collector CLI with central configuration', () => {
-  const cwd = new URL('../..', import.meta.url).pathname;
-  const children = new Set<ReturnType<typeof spawn>>();
-  afterAll(() => { for (const c of children) c.kill('SIGKILL'); });
-  const run = (args: string[], env: Record<string, string | undefined> = {}) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', `import('./collector/cli.ts').then((m) => m.runCollectorCli(${JSON.stringify(args)}))`],
-      { cwd, env: { ...process.env, KIBAN_TOKEN: undefined, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    children.add(child);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { children.delete(child); resolve(code); }));
-    return { child, out: () => out, err: () => err, exited };
-  };
+  const { run, killAll } = collectorCliRunner();
+  afterAll(killAll);
 
   it('--server --token --name alone: registers, polls the assigned devices, follows changes', async () => {
     const token = await issueToken(db, 'edge-cli-token', 'collector');

@@ -60,7 +60,7 @@ function storeContract(backend: string, tier: Tier, open: () => Promise<TestDb>)
       expect(Number(count.n)).toBe(500);
       // A different batch repeating some (point, ts) pairs adds only the new ones.
       const overlap = await writeSampleBatch(db, { batchId: randomUUID(), collector: 'c1', rows: [rows[0], { ...rows[0], ts: new Date(base + 600_000).toISOString() }] });
-      expect(overlap).toEqual({ duplicate: false, inserted: 1, eventsInserted: 0 });
+      expect(overlap).toEqual({ duplicate: false, inserted: 1, insertedEventIds: [] });
     });
 
     it('keeps samples without a value as gaps and returns the newest per point', async () => {
