@@ -2,3 +2,4 @@ export * from './core.ts';
 export * from './auth.ts';
 export * from './events.ts';
 export * from './collectors.ts';
+export * from './rollups.ts';
