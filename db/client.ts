@@ -4,9 +4,12 @@
  * database only through db/queries/*, which use `orm` (drizzle) or, on hot paths, `query` (raw SQL).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import { drizzle as drizzleProxy } from 'drizzle-orm/pg-proxy';
@@ -22,7 +25,29 @@ export interface Db {
   orm: Orm;
   /** Raw parameterised SQL for hot paths and SQL drizzle cannot express; rows as objects. */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * PostgreSQL only (absent on PGlite): runs `fn` in one transaction on one pooled connection, which can also
+   * stream COPY … FROM STDIN. Commits when `fn` resolves, rolls back when it throws.
+   */
+  transaction?<T>(fn: (tx: DbTx) => Promise<T>): Promise<T>;
+  /** Connections in the pool (1 for PGlite, unset = 1): how many statements can run at once. */
+  poolSize?: number;
+  /**
+   * PostgreSQL only: LISTEN on `channel` over a dedicated connection that re-LISTENs after it reconnects;
+   * `onListen` runs after every (re)LISTEN, so the caller can tell that notifications may have been missed.
+   */
+  listen?(channel: string, onNotify: (payload: string) => void, onListen?: () => void): Promise<{ unlisten(): Promise<void> }>;
+  /** Connection pool occupancy for /metrics: connections running a statement, idle ones, statements queued. */
+  poolStats?(): Promise<PoolStats>;
   close(): Promise<void>;
+}
+
+export interface PoolStats { size: number; active: number; idle: number; waiting?: number }
+
+export interface DbTx {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** `copySql` is a `COPY … FROM STDIN` statement; `data` its input in the statement's format, whole or in chunks. */
+  copyFrom(copySql: string, data: string | Buffer | Iterable<string>): Promise<void>;
 }
 
 export const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
@@ -49,8 +74,16 @@ export async function openDb(opts: OpenDbOptions = {}): Promise<Db> {
   return opts.url ? openPostgres(opts.url, opts.migrate ?? true) : openPglite(opts.dataDir, opts.migrate ?? true);
 }
 
+const POSTGRES_POOL = 10;
+/** Names this process's pool in pg_stat_activity (poolStats), distinct from other replicas and pools. */
+let poolSeq = 0;
+
 async function openPostgres(url: string, runMigrations: boolean): Promise<Db> {
-  const client = postgres(url, { max: 10, onnotice: () => {}, connection: { application_name: 'kiban' } });
+  const applicationName = `kiban:${process.pid}:${++poolSeq}`;
+  const client = postgres(url, {
+    max: POSTGRES_POOL, onnotice: () => {}, connection: { application_name: applicationName },
+    ...(singleHost(url) ? { socket: noDelaySocket } : {}),
+  } as postgres.Options<{}>);
   const orm = drizzlePostgres({ client, schema }) as unknown as Orm;
   try {
     if (runMigrations) await migratePostgres(orm as any, { migrationsFolder });
@@ -60,11 +93,59 @@ async function openPostgres(url: string, runMigrations: boolean): Promise<Db> {
       orm,
       query: async <T>(text: string, params: unknown[] = []) =>
         (await client.unsafe(text, params.map(arrayParam) as any[])) as unknown as T[],
+      transaction: <T>(fn: (tx: DbTx) => Promise<T>) => client.begin(async (sql) => fn({
+        query: async <R>(text: string, params: unknown[] = []) => (await sql.unsafe(text, params.map(arrayParam) as any[])) as unknown as R[],
+        copyFrom: async (copySql, data) => {
+          await pipeline(Readable.from(typeof data === 'string' || Buffer.isBuffer(data) ? [data] : data), await sql.unsafe(copySql).writable());
+        },
+      })) as Promise<T>,
+      poolSize: POSTGRES_POOL,
+      listen: async (channel, onNotify, onListen) => {
+        const l = await client.listen(channel, onNotify, onListen);
+        return { unlisten: () => l.unlisten() };
+      },
+      poolStats: async () => {
+        // The LISTEN connection and the connection running this statement are not counted.
+        const [r] = await client.unsafe(
+          `select count(*) filter (where state = 'active')::int as active, count(*) filter (where state <> 'active')::int as idle
+             from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid() and query not ilike 'listen %'`,
+          [applicationName],
+        );
+        return { size: POSTGRES_POOL, active: Number(r.active), idle: Number(r.idle) };
+      },
       close: () => client.end({ timeout: 5 }),
     };
   } catch (err) {
     await client.end({ timeout: 1 }).catch(() => {});
     throw err;
+  }
+}
+
+/**
+ * A connection with Nagle's algorithm off. postgres-js leaves it on, and its COPY writes the data and the
+ * CopyDone message separately: the second small write then waits for the server's delayed ACK (40 ms on
+ * Linux), twice per COPY — every ingest batch took ≥ 88 ms however small it was. (postgres-js hands the
+ * options in; a connected socket is what it expects back; TLS is still negotiated by postgres-js over it.)
+ */
+function noDelaySocket(options: { host: string[]; port: number[]; path?: string | false; connect_timeout?: number }): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = options.path ? net.connect(options.path) : net.connect(options.port[0], options.host[0]);
+    socket.setNoDelay(true);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`connecting to PostgreSQL at ${options.path || `${options.host[0]}:${options.port[0]}`} timed out`));
+    }, 1000 * (options.connect_timeout ?? 30));
+    socket.once('connect', () => { clearTimeout(timer); socket.off('error', reject); resolve(socket); });
+    socket.once('error', (err) => { clearTimeout(timer); reject(err); });
+  });
+}
+
+/** One host in the URL (a list of hosts means failover, which postgres-js's own sockets handle). */
+function singleHost(url: string): boolean {
+  try {
+    return !new URL(url).host.includes(',');
+  } catch {
+    return false; // host lists do not parse as a URL
   }
 }
 
@@ -166,6 +247,8 @@ async function startPgliteWorker(dataDir: string | undefined, runMigrations: boo
     kind: 'pglite',
     orm,
     query: async <T>(text: string, params: unknown[] = []) => (await call({ op: 'query', sql: text, params })).rows as T[],
+    poolSize: 1,
+    poolStats: async () => ({ size: 1, active: pending.size > 0 ? 1 : 0, idle: pending.size > 0 ? 0 : 1, waiting: Math.max(0, pending.size - 1) }),
     close: async () => {
       if (closed) return;
       await call({ op: 'close' });

@@ -85,15 +85,109 @@ export const ingestEvent = z.object({
 }).openapi('IngestEvent');
 export type IngestEvent = z.input<typeof ingestEvent>;
 
-export const ingestBatch = z.object({
+const batchHead = {
   batchId: z.uuid().openapi({ description: 'idempotency key: a replayed batch changes nothing' }),
   collector: name,
   devices: z.array(deviceDecl).max(INGEST_LIMITS.maxDevices).default([]),
   points: z.array(pointDecl).max(INGEST_LIMITS.maxPoints).default([]),
-  samples: z.array(sample).max(INGEST_LIMITS.maxSamples),
   events: z.array(ingestEvent).max(INGEST_LIMITS.maxEvents).optional()
     .openapi({ description: 'things that happened (SNMP traps, informs); stored with the samples, all or nothing' }),
+};
+
+export const ingestBatch = z.object({
+  ...batchHead,
+  samples: z.array(sample).max(INGEST_LIMITS.maxSamples),
 }).openapi('IngestBatch');
+
+/**
+ * Everything of a batch but its samples. The route validates the samples with `checkSamples` instead of
+ * `sample`: the same rules and messages without building one zod result per sample (50,000 per batch).
+ */
+export const ingestBatchHead = z.object(batchHead);
+
+const TS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+const POINT_KEY_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]*\/[a-z0-9][a-z0-9._]*$/;
+const QUALITIES = new Set<string>(SAMPLE_QUALITIES);
+
+export interface CheckedSamples {
+  /** Epoch milliseconds of each sample (NaN where its ts is invalid). */
+  tsMs: Float64Array;
+  /** The newest of them (-Infinity when none is valid). */
+  newestMs: number;
+  issues: Array<{ path: string; message: string }>;
+}
+
+/**
+ * Validates `samples` against the `sample` schema (same rules: point key, ISO-8601 timestamp with offset,
+ * finite number or null, known quality, a value when quality is ok) in one pass over plain objects.
+ * Stops collecting after `maxIssues`.
+ */
+export function checkSamples(samples: unknown[], maxIssues = 100): CheckedSamples {
+  const checker = new SampleChecker(samples, maxIssues);
+  checker.check(0, samples.length);
+  return checker.result();
+}
+
+/** checkSamples in slices: `check(from, to)` as many times as needed (in order), then `result()`. */
+export class SampleChecker {
+  private readonly issues: Array<{ path: string; message: string }> = [];
+  private readonly tsMs: Float64Array;
+  private readonly goodKeys = new Set<string>();
+  private newestMs = -Infinity;
+
+  constructor(private readonly samples: unknown[], private readonly maxIssues = 100) {
+    this.tsMs = new Float64Array(samples.length);
+  }
+
+  check(from: number, to: number): void {
+    const { samples, tsMs, goodKeys, issues, maxIssues } = this;
+    const bad = (i: number, field: string, message: string) => { if (issues.length < maxIssues) issues.push({ path: field ? `samples[${i}].${field}` : `samples[${i}]`, message }); };
+    let newestMs = this.newestMs;
+    for (let i = from; i < to; i++) {
+      const s = samples[i] as Record<string, unknown> | null;
+      tsMs[i] = NaN;
+      if (typeof s !== 'object' || s === null || Array.isArray(s)) { bad(i, '', 'expected object'); continue; }
+      const { point, ts, value, quality } = s;
+      if (typeof point !== 'string') bad(i, 'point', `expected string, received ${kindOf(point)}`);
+      else if (!goodKeys.has(point)) {
+        if (point.length < 3 || point.length > 257 || !POINT_KEY_RE.test(point)) bad(i, 'point', 'expected <device>/<metric>');
+        else goodKeys.add(point);
+      }
+      if (typeof ts !== 'string') bad(i, 'ts', `expected string, received ${kindOf(ts)}`);
+      else {
+        const t = TS_RE.test(ts) && realDate(ts) ? Date.parse(ts) : NaN;
+        if (Number.isNaN(t)) bad(i, 'ts', 'Invalid ISO datetime');
+        else { tsMs[i] = t; if (t > newestMs) newestMs = t; }
+      }
+      if (value === null) { if (quality === 'ok') bad(i, 'value', 'value is required when quality is ok'); }
+      else if (typeof value !== 'number') bad(i, 'value', `expected number, received ${kindOf(value)}`);
+      else if (!Number.isFinite(value)) bad(i, 'value', 'expected a finite number (1e400 and the like overflow to Infinity)');
+      if (typeof quality !== 'string' || !QUALITIES.has(quality)) bad(i, 'quality', `expected one of ${SAMPLE_QUALITIES.join('|')}`);
+    }
+    this.newestMs = newestMs;
+  }
+
+  result(): CheckedSamples {
+    return { tsMs: this.tsMs, newestMs: this.newestMs, issues: this.issues };
+  }
+}
+
+const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/**
+ * Date.parse rolls impossible dates over (2026-02-30 becomes 2026-03-02, 24:00 the next day): refuse them, as
+ * the database would. `ts` already matches TS_RE, so the digits are where this reads them.
+ */
+function realDate(ts: string): boolean {
+  const y = +ts.slice(0, 4); const m = +ts.slice(5, 7); const d = +ts.slice(8, 10); const h = +ts.slice(11, 13);
+  if (m < 1 || m > 12 || d < 1 || h > 23) return false;
+  if (d > DAYS[m - 1]) return false;
+  return !(m === 2 && d === 29 && (y % 4 !== 0 || (y % 100 === 0 && y % 400 !== 0)));
+}
+
+function kindOf(v: unknown): string {
+  return v === null ? 'null' : v === undefined ? 'undefined' : Array.isArray(v) ? 'array' : typeof v;
+}
+
 export type IngestBatch = z.input<typeof ingestBatch>;
 
 export const ingestResult = z.object({

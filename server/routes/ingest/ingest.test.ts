@@ -78,12 +78,14 @@ describe('POST /api/v1/ingest — bad input is rejected whole, with the field na
     expect((await res.json()).error.code).toBe('payload_too_large');
   });
 
-  it('too many samples in one request gets 400 naming samples', async () => {
+  it('too many samples in one request gets 413 too_many_samples naming samples, before any per-sample check', async () => {
     const batch = upsBatch(2);
     batch.samples = Array.from({ length: 50_001 }, () => batch.samples[0]);
     const res = await t.call('/api/v1/ingest', { method: 'POST', json: batch, token: t.tokens.collector });
-    expect(res.status).toBe(400);
-    expect((await res.json()).error.details.issues[0].path).toBe('samples');
+    expect(res.status).toBe(413);
+    const body = await res.json();
+    expect(body.error.code).toBe('too_many_samples');
+    expect(body.error.details.issues[0].path).toBe('samples');
   });
 });
 
