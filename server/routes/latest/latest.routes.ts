@@ -14,12 +14,20 @@ export const latestItem = z.object({
 }).openapi('LatestSample');
 
 export const getLatestRoute = createRoute({
-  method: 'get', path: '/api/v1/latest', tags: ['samples'], summary: 'Latest sample of each point',
+  method: 'get', path: '/api/v1/latest', tags: ['samples'], summary: 'Latest sample of each point, of a device, or of a location',
+  description: 'Give exactly one of points, device or location. location takes a location id or name and includes '
+    + 'every device placed there or below (a room includes its rows and racks).',
   middleware: [readers] as const,
-  request: { query: z.object({ points: pointList.optional(), device: z.string().min(1).max(128).optional() }) },
+  request: {
+    query: z.object({
+      points: pointList.optional(),
+      device: z.string().min(1).max(128).optional().openapi({ description: 'device name' }),
+      location: z.string().min(1).max(128).optional().openapi({ description: 'location id or name (room, row or rack)', example: 'rack-a01' }),
+    }),
+  },
   responses: {
     200: { description: 'Latest samples (points without any sample are omitted)', content: { 'application/json': { schema: z.object({ items: z.array(latestItem) }) } } },
     ...errorResponses,
-    404: { description: 'Unknown point or device', content: { 'application/json': { schema: errorBody } } },
+    404: { description: 'Unknown point, device or location', content: { 'application/json': { schema: errorBody } } },
   },
 });
