@@ -5,10 +5,15 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
+import { createRoute, z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
+import { getRollupJobStats } from './jobs/rollups.ts';
+import { ingestGate } from './routes/ingest/ingest.gate.ts';
+import { relayOf } from './live/pg-relay.ts';
 import type { AppDeps } from './lib/context.ts';
 import { createRouter } from './lib/create-router.ts';
-import { errorJson } from './lib/errors.ts';
+import { errorJson, errorResponses } from './lib/errors.ts';
 import { authenticate, readers } from './middlewares/auth.ts';
 import { collectorsRouter } from './routes/collectors/collectors.index.ts';
 import { devicesRouter } from './routes/devices/devices.index.ts';
@@ -27,6 +32,19 @@ export interface CreateAppOptions {
   webDist?: string;
 }
 
+const metricsRoute = createRoute({
+  method: 'get', path: '/metrics', tags: ['operations'],
+  summary: 'Prometheus metrics of this server replica',
+  description: 'Text exposition format 0.0.4: ingest counters and lag, HTTP request durations by route, database pool, '
+    + 'live streams and cross-replica relay, rollup lag (when the rollup job runs here), event-loop delay. '
+    + 'Any signed-in role may scrape.',
+  middleware: [readers] as const,
+  responses: {
+    200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } },
+    ...errorResponses,
+  },
+});
+
 export function createApp(deps: AppDeps, opts: CreateAppOptions = {}) {
   const app = createRouter();
 
@@ -35,6 +53,8 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}) {
     const started = performance.now();
     await next();
     deps.metrics.countRequest(c.req.method, c.res.status);
+    // The route pattern that answered (e.g. /api/v1/stream/:id/subscriptions), so label values stay bounded.
+    deps.metrics.observeRequest(c.req.method, routePath(c), (performance.now() - started) / 1000);
     if (c.req.path.startsWith('/api/') || c.req.path === '/metrics') {
       deps.logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
     }
@@ -54,10 +74,19 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}) {
     security: [{ bearer: [] }, { session: [] }],
   });
 
-  app.get('/metrics', readers, (c) => c.text(
-    deps.metrics.render({ liveSubscribers: deps.bus.subscriberCount, dbKind: deps.db.kind, version: deps.version }),
+  deps.bus.onCommitted ??= (samples, newestMs) => deps.metrics.observeCommitted(samples, newestMs);
+  // Rollup lag from the rollup job when it runs in this process (on one replica at a time it does the work).
+  deps.metrics.rollupLag ??= () => {
+    const r = getRollupJobStats();
+    return r ? { oldestDirtyAgeSeconds: r.lagSeconds, dirtyByResolution: { '1m': r.dirtyMinutes, '1h': r.dirtyHours, '1d': r.dirtyDays }, errors: r.errors, yieldedTicks: r.yieldedTicks } : undefined;
+  };
+  app.openapi(metricsRoute, async (c) => c.text(
+    await deps.metrics.render({
+      liveSubscribers: deps.bus.subscriberCount, dbKind: deps.db.kind, version: deps.version,
+      poolStats: deps.db.poolStats, relay: relayOf(deps.bus)?.stats, ingestGate: ingestGate(deps.db),
+    }),
     200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' },
-  ));
+  ) as any);
 
   app.all('/api/*', (c) => errorJson(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path}`));
 

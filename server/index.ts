@@ -6,6 +6,9 @@ import { putToken } from '../db/queries/auth.ts';
 import type { Role } from '../db/schema/index.ts';
 import { createApp } from './app.ts';
 import { LiveBus } from './live/bus.ts';
+import { startRollupJob } from './jobs/rollups.ts';
+import { ingestGate } from './routes/ingest/ingest.gate.ts';
+import { startLiveRelay } from './live/pg-relay.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { ServerMetrics } from './lib/metrics.ts';
 import { hashSecret, newSecret } from './lib/secrets.ts';
@@ -26,6 +29,8 @@ export interface StartServerOptions {
   logger?: Logger;
   webDist?: string;
   sessionTtlMs?: number;
+  /** Run the rollup/retention job in this process (default true; every replica may, one computes at a time). */
+  rollupJob?: boolean;
 }
 
 export interface RunningServer {
@@ -58,12 +63,26 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  // Live fan-out across replicas (PostgreSQL LISTEN/NOTIFY); embedded PGlite stays in-process.
+  const relay = await startLiveRelay(bus, opts.db, logger).catch((err) => {
+    logger.error({ err: (err as Error).message }, 'live relay could not LISTEN: streams show this replica\'s commits only');
+    return undefined;
+  });
+  // Acknowledging batches comes before rollups: while this replica is writing batches, the rollup job works in
+  // small steps (its lag bounded; see RollupJobOptions.yieldTo). On embedded PGlite both share one connection;
+  // on PostgreSQL they share the machine's cores with the database.
+  const gate = ingestGate(opts.db);
+  const rollups = opts.rollupJob === false ? undefined : startRollupJob({ db: opts.db, logger, yieldTo: () => gate.busy() });
   logger.info({ url, db: opts.db.kind }, 'server listening');
   return {
     url, port: actualPort, bus,
-    close: () => new Promise<void>((resolve) => {
-      (server as any).closeAllConnections?.();
-      server.close(() => resolve());
-    }),
+    close: async () => {
+      await rollups?.stop();
+      await relay?.close();
+      await new Promise<void>((resolve) => {
+        (server as any).closeAllConnections?.();
+        server.close(() => resolve());
+      });
+    },
   };
 }
