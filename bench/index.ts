@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   ingest: async () => (await import('./ingest.ts')).ingestBench,
   sim: async () => (await import('./sim.ts')).simBench,
   poll: async () => (await import('./poll.ts')).pollBench,
+  query: async () => (await import('./query.ts')).queryBench,
 };
 
 export function machine(): string {
