@@ -352,6 +352,21 @@ class SampleTally {
    * counts once. A poll split over two batches loses the second part: a few samples in 5,000. */
   private readonly pollOwner = new Map<string, string>();
   private anonymous = 0;
+  /** Self-monitoring samples seen (not counted as readings). */
+  selfMonitoring = 0;
+  /** Device → poll timestamps counted, to check that no device was polled more often than its interval. */
+  readonly pollTimes = new Map<string, number[]>();
+
+  /** Devices with more polls in [t0, t1) than their interval allows, the worst first (a sanity check on the count). */
+  overpolled(t0: number, t1: number, intervalMs: number): Array<{ device: string; polls: number; ts: string[] }> {
+    const allowed = Math.ceil((t1 - t0) / intervalMs) + 1;
+    const out: Array<{ device: string; polls: number; ts: string[] }> = [];
+    for (const [device, times] of this.pollTimes) {
+      const inside = times.filter((t) => t >= t0 && t < t1).sort((a, b) => a - b);
+      if (inside.length > allowed) out.push({ device, polls: inside.length, ts: inside.map((t) => new Date(t).toISOString().slice(11, 23)) });
+    }
+    return out.sort((a, b) => b.polls - a.polls);
+  }
 
   count(batch: IngestBatchLike, arrivedMs?: number): void {
     const id = batch.batchId ?? `anonymous-${this.anonymous++}`;
@@ -361,7 +376,11 @@ class SampleTally {
       let ms = this.tsCache.get(s.ts);
       if (ms === undefined) { ms = Date.parse(s.ts); this.tsCache.set(s.ts, ms); if (this.tsCache.size > 100_000) this.tsCache.clear(); }
       if (arrivedMs !== undefined) { this.delivered.add(arrivedMs); this.ageSumMs += arrivedMs - ms; this.ageCount++; }
-      const device = s.point.slice(0, s.point.indexOf('/'));
+      const slash = s.point.indexOf('/');
+      const device = s.point.slice(0, slash);
+      // The collector's self-monitoring (`<device>/collector.poll.latency`, `…errors`, every 15 s at their own
+      // time) is not a reading of the device: counted as a poll, it would add a whole poll's values.
+      if (s.point.startsWith('collector.', slash + 1)) { this.selfMonitoring++; continue; }
       const key = `${device}|${s.ts}`;
       const owner = this.pollOwner.get(key);
       if (owner !== undefined && owner !== id) continue;
@@ -371,6 +390,9 @@ class SampleTally {
       if (owner !== undefined || s.quality === 'comm_loss') continue;
       this.pollOwner.set(key, id);
       this.polls.add(ms);
+      let times = this.pollTimes.get(device);
+      if (!times) this.pollTimes.set(device, (times = []));
+      times.push(ms);
       this.values.add(ms, this.reads.get(this.profileOf.get(device) ?? '')?.valuesPerPoll ?? 0);
     }
   }
@@ -484,6 +506,8 @@ async function runKiban(devices: SimDevice[], reads: Map<string, ProfileReads>, 
     const overruns = (child.stderr.match(/skipped slots|no free poll slot/g) ?? []).length;
     if (overruns) notes.push(`${overruns} overrun/no-slot warnings in the log tail`);
     notes.push(`sample qualities ${JSON.stringify(Object.fromEntries(tally.qualities))}`);
+    const over = tally.overpolled(w.t0, w.t1, plan.intervalMs);
+    if (over.length > 0) notes.push(`${over.length} devices counted with more polls in the window than their interval allows, e.g. ${over[0].device}: ${over[0].polls} at ${over[0].ts.join(', ')}`);
     const r = result(`Kiban collector (outbox ${label})`, kibanVersion(), devices.length, plan, w, tally.values.between(w.t0, w.t1), tally.withValue.between(w.t0, w.t1), tally.polls.between(w.t0, w.t1), notes);
     log(`  kiban (${label}): ${r.pointsPerS} points/s, ${r.samplesPerS} samples/s, ${r.cpuS} CPU-s in ${r.windowS} s = ${r.cpuSPerMillionPoints} CPU-s per million points; device polls ${r.devicePollsPerS}/s of ${r.offeredDevicePollsPerS}; sim ${r.simCpuShare} cores; ${notes.join('; ')}`);
     return r;
