@@ -15,6 +15,8 @@ import {
 import { freshPostgresDatabase, openTestDb, openTimescalePglite, type TestDb } from '../support/databases.ts';
 import { getRollupJobStats, startRollupJob } from '../../server/jobs/rollups.ts';
 import { describeTier, postgresTier, type Tier } from '../support/tiers.ts';
+// Seeded PRNG of the simulators (mulberry32): the property tests replay exactly per seed.
+import { mulberry32 as prng } from '../../firmware-sims/physics/prng.ts';
 
 const always: Tier = { name: 'embedded', available: true, why: '' };
 const MINUTE = 60_000;
@@ -91,18 +93,6 @@ function model(samples: RawSample[], kind: Kind, widthMs: number): Map<number, M
   }
   for (const [b, r] of rows) if (r.n === 0 && r.coveredS === 0) rows.delete(b);
   return rows;
-}
-
-/** Deterministic PRNG (mulberry32): fast-check is not a dependency. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Irregular samples: mostly 1–40 s apart, sometimes gaps beyond the max hold, some on exact minute edges, ~5 % nulls. */
