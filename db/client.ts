@@ -30,6 +30,11 @@ export interface Db {
    * stream COPY … FROM STDIN. Commits when `fn` resolves, rolls back when it throws.
    */
   transaction?<T>(fn: (tx: DbTx) => Promise<T>): Promise<T>;
+  /**
+   * Every backend: runs `fn` in one transaction (commits when it resolves, rolls back when it throws). On PGlite
+   * other statements wait until it ends, so keep it short.
+   */
+  atomic<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   /** Connections in the pool (1 for PGlite, unset = 1): how many statements can run at once. */
   poolSize?: number;
   /**
@@ -40,6 +45,10 @@ export interface Db {
   /** Connection pool occupancy for /metrics: connections running a statement, idle ones, statements queued. */
   poolStats?(): Promise<PoolStats>;
   close(): Promise<void>;
+}
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
 }
 
 export interface PoolStats { size: number; active: number; idle: number; waiting?: number }
@@ -98,6 +107,9 @@ async function openPostgres(url: string, runMigrations: boolean): Promise<Db> {
         copyFrom: async (copySql, data) => {
           await pipeline(Readable.from(typeof data === 'string' || Buffer.isBuffer(data) ? [data] : data), await sql.unsafe(copySql).writable());
         },
+      })) as Promise<T>,
+      atomic: <T>(fn: (q: Queryable) => Promise<T>) => client.begin(async (sql) => fn({
+        query: async <R>(text: string, params: unknown[] = []) => (await sql.unsafe(text, params.map(arrayParam) as any[])) as unknown as R[],
       })) as Promise<T>,
       poolSize: POSTGRES_POOL,
       listen: async (channel, onNotify, onListen) => {
@@ -230,6 +242,15 @@ async function startPgliteWorker(dataDir: string | undefined, runMigrations: boo
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   });
+  // A worker that dies without an error (out of memory in WASM, process.exit) must not leave callers waiting forever.
+  worker.on('exit', (code) => {
+    if (closed) return;
+    closed = true;
+    unlock();
+    const err = new DbError(`embedded database worker exited (code ${code})`, 'WORKER_EXIT');
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  });
 
   const call = (msg: Record<string, unknown>) => new Promise<{ rows: any[] }>((resolve, reject) => {
     if (closed) return reject(new DbError('database is closed'));
@@ -247,6 +268,19 @@ async function startPgliteWorker(dataDir: string | undefined, runMigrations: boo
     kind: 'pglite',
     orm,
     query: async <T>(text: string, params: unknown[] = []) => (await call({ op: 'query', sql: text, params })).rows as T[],
+    atomic: async <T>(fn: (q: Queryable) => Promise<T>) => {
+      const txId = nextId;
+      await call({ op: 'txBegin' });
+      let result: T;
+      try {
+        result = await fn({ query: async <R>(text: string, params: unknown[] = []) => (await call({ op: 'query', sql: text, params, txId })).rows as R[] });
+      } catch (err) {
+        await call({ op: 'txEnd', txId, commit: false }).catch(() => {});
+        throw err;
+      }
+      await call({ op: 'txEnd', txId, commit: true });
+      return result;
+    },
     poolSize: 1,
     poolStats: async () => ({ size: 1, active: pending.size > 0 ? 1 : 0, idle: pending.size > 0 ? 0 : 1, waiting: Math.max(0, pending.size - 1) }),
     close: async () => {

@@ -47,6 +47,11 @@ export const devices = pgTable('devices', {
   profile: text('profile'),
   /** The collector that last declared this device. */
   collector: text('collector'),
+  /**
+   * What the device says about itself when asked (sysDescr, model, serial, firmware, outlet count), as the
+   * collector read it: compared with the CMDB by the configuration audit.
+   */
+  identity: jsonb('identity').$type<Record<string, string | number>>(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

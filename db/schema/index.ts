@@ -3,3 +3,4 @@ export * from './auth.ts';
 export * from './events.ts';
 export * from './collectors.ts';
 export * from './rollups.ts';
+export * from './cmdb.ts';

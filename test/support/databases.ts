@@ -52,6 +52,7 @@ export async function openTimescalePglite(): Promise<TestDb> {
     kind: 'timescaledb',
     orm: orm as any,
     query: async <T>(text: string, params: unknown[] = []) => (await pg.query(text, params)).rows as T[],
+    atomic: (fn) => pg.transaction((tx: any) => fn({ query: async <T>(text: string, params: unknown[] = []) => (await tx.query(text, params)).rows as T[] })),
     close: () => pg.close(),
   };
   return { db, close: () => db.close() };
