@@ -6,7 +6,7 @@
  * The thermal faults (crac_failure, sensor_stuck) need fast simulated time: thermal.e2e.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSim, type SimHandle } from './index.ts';
+import { rackServerLayout, startSim, type SimHandle } from './index.ts';
 import {
   api, clearFault, device, injectFault, mbpoll, mosquittoSub, pollUntil, pymodbusRead, skipWithout, snmpbulkwalk, snmpget, snmpNumber,
   startSnmptrapd, truth, type Subscriber, type TrapReceiverProcess,
@@ -193,6 +193,104 @@ describe('PDU faults over SNMP', () => {
     expect(Math.abs(after - (before.a + before.b)) / (before.a + before.b)).toBeLessThan(0.1);
     await clearFault(sim, id);
     await pollUntil(async () => ((await snmpNumber(port, ocpStatus)) === Sentry4Status.normal ? true : undefined), { what: 'st4OcpStatus normal' });
+  });
+});
+
+describe('configuration drift faults (what the configuration audit must find)', () => {
+  const SYS_DESCR = '1.3.6.1.2.1.1.1.0';
+  const UPS_IDENT = { model: `${UPS_MIB}.1.1.2.0`, firmware: `${UPS_MIB}.1.1.3.0` } as const;
+  const text = async (port: number, oids: string[]) => {
+    const r = await snmpget(port, oids);
+    expect(r.code, r.stderr).toBe(0);
+    return oids.map((oid) => r.varbinds.get(oid)?.value.replace(/^"|"$/g, ''));
+  };
+  /** APC Modbus string registers (2 characters each, high byte first) read with pymodbus, 0-based address. */
+  const modbusText = async (port: number, address: number, count: number) => {
+    const r = await pymodbusRead(port, { address, count });
+    expect(r.registers, JSON.stringify(r)).toHaveLength(count);
+    return Buffer.from(r.registers!.flatMap((w) => [w >> 8, w & 0xff])).toString('latin1').replace(/\0+$/, '');
+  };
+  const rackLayout = (rackId: string) => rackServerLayout(sim.spec.racks.find((r) => r.id === rackId)!);
+
+  it.skipIf(skipWithout('snmpget', 'python3'))('identity_changed: the UPS reports the swapped unit on SNMP (model, firmware, sysDescr) and Modbus (model, serial, firmware), a Raritan and a Sentry4 PDU their new serial/model/firmware; cleared: the nameplate again', async () => {
+    const ups = device(sim, 'ups-a1').port;
+    const upsModbus = device(sim, 'ups-a1-modbus').port;
+    const [raritan, sentry] = [device(sim, 'r1-a01-pdu-a').port, device(sim, 'r1-b01-pdu-a').port];
+    const raritanOids = [`${RARITAN}.3.2.1.1.4.1`, `${RARITAN}.3.2.1.1.3.1`, `${RARITAN}.3.2.3.1.6.1.1.1`]; // pduSerialNumber, pduModel, boardFirmwareVersion
+    const sentryOids = [`${SENTRY4}.1.2.2.1.4.1`, `${SENTRY4}.1.2.2.1.5.1`, `${SENTRY4}.1.1.3.0`]; // st4UnitProductSN, st4UnitModel, st4SystemFirmwareVersion
+    const before = {
+      ups: await text(ups, [UPS_IDENT.model, UPS_IDENT.firmware, SYS_DESCR]), serial: await modbusText(upsModbus, 564, 8),
+      raritan: await text(raritan, raritanOids), sentry: await text(sentry, sentryOids),
+    };
+    expect(before.serial).toMatch(/^KS24\d{8}$/);
+    expect(before.ups[2]).toContain(before.serial);
+
+    const swapped = { serial: 'KS9900000001', model: 'KSP-20K Online UPS', firmware: 'UPS 3.0.0' };
+    const ids = [
+      await injectFault(sim, 'identity_changed', 'ups-a1', swapped),
+      await injectFault(sim, 'identity_changed', 'r1-a01-pdu-a', { serial: 'QFC9999999', firmware: '4.1.0.5-50000' }),
+      await injectFault(sim, 'identity_changed', 'r1-b01-pdu-a', { serial: 'ABEF9999999', model: 'C2WG24TE-XXXX/C' }),
+    ];
+    expect(await text(ups, [UPS_IDENT.model, UPS_IDENT.firmware])).toEqual([swapped.model, swapped.firmware]);
+    expect((await text(ups, [SYS_DESCR]))[0]).toContain(`serial ${swapped.serial}`);
+    expect(await modbusText(upsModbus, 532, 16)).toBe(swapped.model);
+    expect(await modbusText(upsModbus, 564, 8)).toBe(swapped.serial);
+    expect(await modbusText(upsModbus, 516, 8)).toBe(swapped.firmware);
+    expect(await text(raritan, raritanOids)).toEqual(['QFC9999999', before.raritan[1], '4.1.0.5-50000']);
+    expect(await text(sentry, sentryOids)).toEqual(['ABEF9999999', 'C2WG24TE-XXXX/C', before.sentry[2]]);
+
+    for (const id of ids) await clearFault(sim, id);
+    expect(await text(ups, [UPS_IDENT.model, UPS_IDENT.firmware, SYS_DESCR])).toEqual(before.ups);
+    expect(await modbusText(upsModbus, 564, 8)).toBe(before.serial);
+    expect(await text(raritan, raritanOids)).toEqual(before.raritan);
+    expect(await text(sentry, sentryOids)).toEqual(before.sentry);
+  });
+
+  it.skipIf(skipWithout('snmpget'))('undocumented_load on a spare Raritan outlet: switched on, drawing the watts, in the PDU inlet and the UPS output; cleared: off, 0 W', async () => {
+    const pdu = 'r1-a02-pdu-b';
+    const port = device(sim, pdu).port;
+    const outlet = rackLayout('r1-a02').spareOutlets[0];
+    const power = `${RARITAN}.5.4.3.1.4.1.${outlet}.${RARITAN_SENSOR.activePower}`;
+    const relay = `${RARITAN}.4.1.2.1.3.1.${outlet}`; // outletSwitchingState on(7)/off(8)
+    expect(await snmpNumber(port, relay)).toBe(8);
+    expect(await snmpNumber(port, power)).toBe(0);
+    const id = await injectFault(sim, 'undocumented_load', pdu, { outlet, watts: 420 });
+    await pollUntil(async () => ((await snmpNumber(port, power)) === 420 ? true : undefined), { what: 'outlet drawing 420 W' });
+    expect(await snmpNumber(port, relay)).toBe(7);
+    const t = await truth(sim, pdu);
+    expect(t.outlets[outlet - 1]).toMatchObject({ name: 'spare', on: true, activePowerW: 420 });
+    const servers = t.outlets.slice(0, rackLayout('r1-a02').serverCount).reduce((sum: number, o: any) => sum + o.activePowerW, 0);
+    expect(t.inlet.activePowerW).toBeCloseTo(servers + 420, 6);
+    // The UPS feeding the PDU delivers it (with the 1 % distribution loss): energy is conserved tick by tick.
+    const upsTruth = await truth(sim, sim.spec.racks.find((r) => r.id === 'r1-a02')!.upsB);
+    expect(upsTruth.outputPowerW).toBeCloseTo(upsTruth.pduInputW * 1.01 + upsTruth.otherLoadW, 6);
+    await clearFault(sim, id);
+    await pollUntil(async () => ((await snmpNumber(port, relay)) === 8 ? true : undefined), { what: 'outlet off again' });
+    expect(await snmpNumber(port, power)).toBe(0);
+  });
+
+  it.skipIf(skipWithout('snmpget'))('outlet_off: a documented server by name on its rack (Sentry4, both feeds) and one outlet by number on a PDU: off and 0 W; cleared: on and drawing again', async () => {
+    const { name, outlet } = rackLayout('r1-b04').servers[1];
+    const ports = [device(sim, 'r1-b04-pdu-a').port, device(sim, 'r1-b04-pdu-b').port];
+    const state = `${SENTRY4}.1.8.3.1.1.1.1.${outlet}`; // st4OutletState on(1)/off(2)
+    const power = `${SENTRY4}.1.8.3.1.7.1.1.${outlet}`;
+    const drawn = (await snmpNumber(ports[0], power)) + (await snmpNumber(ports[1], power));
+    expect(drawn).toBeGreaterThan(0);
+    const byServer = await injectFault(sim, 'outlet_off', 'r1-b04', { server: name });
+    for (const port of ports) {
+      await pollUntil(async () => ((await snmpNumber(port, state)) === 2 ? true : undefined), { what: `${name} outlet off` });
+      expect(await snmpNumber(port, power)).toBe(0);
+    }
+    await clearFault(sim, byServer);
+    for (const port of ports) await pollUntil(async () => ((await snmpNumber(port, state)) === 1 ? true : undefined), { what: `${name} outlet on` });
+    expect((await snmpNumber(ports[0], power)) + (await snmpNumber(ports[1], power))).toBeGreaterThan(0);
+
+    const byOutlet = await injectFault(sim, 'outlet_off', 'r1-b04-pdu-b', { outlet });
+    await pollUntil(async () => ((await snmpNumber(ports[1], state)) === 2 ? true : undefined), { what: 'pdu-b outlet off' });
+    expect(await snmpNumber(ports[1], power)).toBe(0);
+    expect(await snmpNumber(ports[0], power)).toBeGreaterThan(0); // the server runs on its feed-A PSU
+    await clearFault(sim, byOutlet);
+    await pollUntil(async () => ((await snmpNumber(ports[1], state)) === 1 ? true : undefined), { what: 'pdu-b outlet on' });
   });
 });
 

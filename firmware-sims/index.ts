@@ -18,7 +18,9 @@ import { defaultDemoSite, generateSite, loadSiteFile } from './site/spec.ts';
 import type { SimEndpoint, SiteSpec } from './site/types.ts';
 
 export { PortInUseError } from './protocols/snmp/agent.ts';
-export type { SimEndpoint, SiteSpec } from './site/types.ts';
+export type { RackSpec, SimEndpoint, SiteSpec } from './site/types.ts';
+/** Which servers a simulated rack holds, on which outlets: the rule the physics uses (for CMDB generators). */
+export { rackServerLayout, serverName, WATTS_PER_SERVER, type RackServerLayout } from './site/rack-layout.ts';
 /** A device as listed by GET /sim/v1/devices. */
 export type SimDevice = SimEndpoint;
 

@@ -76,7 +76,7 @@ function faultKinds(): string {
       const dflt = p.default !== undefined ? `= ${JSON.stringify(p.default)}` : schema.required?.includes(name) ? '**required**' : 'optional';
       return `\`${name}\` ${type}${range && range !== '..' ? ` ${range}` : ''} ${dflt}`;
     });
-    const protocols = rule.protocols ? rule.protocols.join(', ') : '— (physics)';
+    const protocols = rule.protocols ? rule.protocols.join(', ') : rule.answers ?? '— (physics)';
     return `| \`${kind}\` | ${rule.targets.join(', ')} | ${params.join('<br>') || '—'} | ${protocols} |`;
   });
   return ['| kind | target types | params (type, range, default) | changes answers of |', '|---|---|---|---|', ...rows].join('\n');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { energyBalanceViolations } from '../physics/balance.ts';
 import { SiteModel } from '../physics/site-model.ts';
+import { rackServerLayout } from '../site/rack-layout.ts';
 import { defaultDemoSite } from '../site/spec.ts';
 import { FaultError, FaultRegistry } from './registry.ts';
 
@@ -312,5 +313,79 @@ describe('physics faults change the site as real hardware would, and clear clean
     m.faults.inject({ kind: 'sensor_silent', target: 'r1-a03-sensor' });
     expect(m.faults.sensorMode('r1-a03')).toBe('silent');
     expect(m.state().sensors.get('r1-a03')!.mode).toBe('silent');
+  });
+});
+
+describe('configuration drift faults (what the configuration audit must find)', () => {
+  const registry = () => new FaultRegistry({ spec: defaultDemoSite(1), now: () => T0 });
+
+  it('validates: identity needs a field, loads go on spare outlets only, servers and outlets must exist', () => {
+    const spec = defaultDemoSite(1);
+    const layout = rackServerLayout(spec.racks[0]);
+    const server = layout.servers[0];
+    expect(faultError(() => registry().inject({ kind: 'identity_changed', target: 'ups-a1' }))).toMatchObject({ code: 'invalid_params' });
+    expect(faultError(() => registry().inject({ kind: 'identity_changed', target: 'ups-a1', params: { serial: 'X'.repeat(17) } }))).toMatchObject({ field: 'params.serial' });
+    expect(faultError(() => registry().inject({ kind: 'identity_changed', target: 'crac-r1-a', params: { serial: 'X1' } }))).toMatchObject({ code: 'invalid_target' });
+    const onServer = faultError(() => registry().inject({ kind: 'undocumented_load', target: 'r1-a01-pdu-a', params: { outlet: server.outlet, watts: 300 } }));
+    expect(onServer).toMatchObject({ code: 'invalid_params', field: 'params.outlet' });
+    expect(onServer.message).toContain(server.name);
+    expect(faultError(() => registry().inject({ kind: 'undocumented_load', target: 'r1-a01-pdu-a', params: { outlet: 25, watts: 300 } }))).toMatchObject({ field: 'params.outlet' });
+    expect(faultError(() => registry().inject({ kind: 'outlet_off', target: 'r1-a01-pdu-a', params: {} }))).toMatchObject({ code: 'invalid_params' });
+    expect(faultError(() => registry().inject({ kind: 'outlet_off', target: 'r1-a01-pdu-a', params: { outlet: 1, server: server.name } }))).toMatchObject({ code: 'invalid_params' });
+    expect(faultError(() => registry().inject({ kind: 'outlet_off', target: 'r1-a01', params: { server: 'r1-a02-srv01' } }))).toMatchObject({ field: 'params.server' });
+    expect(registry().inject({ kind: 'outlet_off', target: 'r1-a01', params: { server: server.name } }).params).toEqual({ server: server.name });
+  });
+
+  it('identityOf merges the identity_changed faults of a device, latest winning; nothing for others', () => {
+    const r = registry();
+    expect(r.identityOf('ups-a1')).toBeUndefined();
+    const first = r.inject({ kind: 'identity_changed', target: 'ups-a1', params: { serial: 'KS0000000001', model: 'KSP-20K' } });
+    r.inject({ kind: 'identity_changed', target: 'ups-a1', params: { serial: 'KS0000000002' } });
+    expect(r.identityOf('ups-a1')).toEqual({ serial: 'KS0000000002', model: 'KSP-20K' });
+    expect(r.identityOf('ups-b1')).toBeUndefined();
+    expect(r.forDevice('ups-a1')).toBeUndefined(); // not a communication fault
+    r.clear(first.id);
+    expect(r.identityOf('ups-a1')).toEqual({ serial: 'KS0000000002' });
+  });
+
+  it('undocumented_load: a switched-off spare outlet comes on and draws the watts; inlet, UPS and facility carry exactly that much more', () => {
+    const m = demo();
+    const layout = rackServerLayout(m.spec.racks[0]);
+    const outlet = layout.spareOutlets[0];
+    const before = m.state();
+    expect(before.pdus.get('r1-a01-pdu-a')!.outlets[outlet - 1]).toMatchObject({ name: 'spare', on: false, activePowerW: 0 });
+    const f = m.faults.inject({ kind: 'undocumented_load', target: 'r1-a01-pdu-a', params: { outlet, watts: 350 } });
+    const after = m.state();
+    const o = after.pdus.get('r1-a01-pdu-a')!.outlets[outlet - 1];
+    expect(o).toMatchObject({ on: true, activePowerW: 350 });
+    expect(o.currentA).toBeGreaterThan(1);
+    // Same instant, so the servers draw exactly what they drew before: the difference is the new load.
+    expect(after.pdus.get('r1-a01-pdu-a')!.inlet.activePowerW - before.pdus.get('r1-a01-pdu-a')!.inlet.activePowerW).toBeCloseTo(350, 6);
+    const ups = m.spec.racks[0].upsA;
+    expect(after.ups.get(ups)!.outputPowerW - before.ups.get(ups)!.outputPowerW).toBeCloseTo(350 * 1.01, 6);
+    expect(after.facility.itW - before.facility.itW).toBeCloseTo(350, 6);
+    expect(after.facility.totalW - before.facility.totalW).toBeGreaterThan(350);
+    expect(energyBalanceViolations(after)).toEqual([]);
+    m.faults.clear(f.id);
+    expect(m.state().pdus.get('r1-a01-pdu-a')!.outlets[outlet - 1]).toMatchObject({ on: false, activePowerW: 0 });
+  });
+
+  it('outlet_off: by outlet on one PDU the server moves to its other PSU; by server on the rack it draws nothing on either feed', () => {
+    const m = demo();
+    const layout = rackServerLayout(m.spec.racks[1]);
+    const { name, outlet } = layout.servers[2];
+    const serverW = (s = m.state()) => s.pdus.get('r1-a02-pdu-a')!.outlets[outlet - 1].activePowerW + s.pdus.get('r1-a02-pdu-b')!.outlets[outlet - 1].activePowerW;
+    const drawn = serverW();
+    expect(drawn).toBeGreaterThan(50);
+    const one = m.faults.inject({ kind: 'outlet_off', target: 'r1-a02-pdu-a', params: { outlet } });
+    expect(m.state().pdus.get('r1-a02-pdu-a')!.outlets[outlet - 1]).toMatchObject({ on: false, activePowerW: 0 });
+    expect(serverW()).toBeCloseTo(drawn, 6);
+    m.faults.clear(one.id);
+    const both = m.faults.inject({ kind: 'outlet_off', target: 'r1-a02', params: { server: name } });
+    expect(serverW()).toBe(0);
+    expect(m.state().pdus.get('r1-a02-pdu-b')!.outlets[outlet - 1].on).toBe(false);
+    expect(energyBalanceViolations(m.state())).toEqual([]);
+    m.faults.clear(both.id);
+    expect(serverW()).toBeCloseTo(drawn, 6);
   });
 });

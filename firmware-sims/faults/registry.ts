@@ -6,8 +6,9 @@
  * so a typo fails loudly instead of silently doing nothing.
  */
 import { z } from 'zod';
-import { sensorIdOf, siteDeviceKinds, type SimDeviceKind } from '../site/spec.ts';
-import type { CommFaults, Fault, FaultKind, SiteSpec } from '../site/types.ts';
+import { rackServerLayout } from '../site/rack-layout.ts';
+import { pduIdOf, sensorIdOf, siteDeviceKinds, type SimDeviceKind } from '../site/spec.ts';
+import type { CommFaults, Fault, FaultKind, IdentityOverride, RackSpec, SiteSpec } from '../site/types.ts';
 
 /** What a fault can be aimed at. `rack` covers the rack's sensor; `site` is the utility supply of the whole site. */
 export type FaultTargetType = SimDeviceKind | 'rack' | 'site';
@@ -22,10 +23,19 @@ interface KindRule {
   params: z.ZodType<Record<string, unknown>>;
   /** Communication faults: for adapters, with the protocols whose answers they change. */
   protocols?: readonly FaultProtocol[];
+  /** For the docs: what a fault that is neither physics nor a communication fault changes. */
+  answers?: string;
 }
 
 const noParams = z.strictObject({});
 const positiveSeconds = z.number().min(0).max(86_400);
+/**
+ * Nameplate text as both faces of a UPS can show it: the APC Modbus map holds 16 characters of serial and
+ * firmware and 32 of model; SNMP DisplayStrings are printable ASCII.
+ */
+const nameplate = (maxLength: number) => z.string().min(1).max(maxLength).refine((t) => /^[\x20-\x7e]+$/.test(t), 'printable ASCII');
+/** A PDU outlet, 1-based; checked against the PDU's outlet count when injected. */
+const outletNumber = z.number().int().min(1);
 
 export const FAULT_RULES: Record<FaultKind, KindRule> = {
   // Whole site (target `site` or the utility meter): every UPS on battery, generator after a delay.
@@ -55,6 +65,27 @@ export const FAULT_RULES: Record<FaultKind, KindRule> = {
     }),
   },
   breaker_trip: { targets: ['pdu'], params: noParams },
+  // Configuration drift. A unit swapped for another without updating the CMDB: the device reports this
+  // serial/model/firmware on every interface (SNMP and Modbus of a UPS alike) until cleared.
+  identity_changed: {
+    targets: ['ups', 'pdu'],
+    answers: 'snmp, modbus: identity objects (sysDescr, model, serial, firmware)',
+    params: z.strictObject({ serial: nameplate(16).optional(), model: nameplate(32).optional(), firmware: nameplate(16).optional() })
+      .refine((p) => p.serial !== undefined || p.model !== undefined || p.firmware !== undefined, 'give at least one of serial, model, firmware'),
+  },
+  // Something nobody documented plugged into a spare outlet: the outlet is switched on and draws `watts`
+  // (through the PDU inlet, the UPS and the facility totals like any other load).
+  undocumented_load: {
+    targets: ['pdu'],
+    params: z.strictObject({ outlet: outletNumber, watts: z.number().positive().max(2000) }),
+  },
+  // An outlet switched off (as over the PDU's own switching), by number or by the server it feeds; on a rack,
+  // on both PDUs: a documented server that draws nothing.
+  outlet_off: {
+    targets: ['pdu', 'rack'],
+    params: z.strictObject({ outlet: outletNumber.optional(), server: z.string().min(1).max(128).optional() })
+      .refine((p) => (p.outlet === undefined) !== (p.server === undefined), 'give exactly one of outlet, server'),
+  },
   crac_failure: { targets: ['crac'], params: noParams },
   sensor_stuck: { targets: ['rack', 'sensor'], params: noParams },
   sensor_noisy: { targets: ['rack', 'sensor'], params: z.strictObject({ amplitudeC: z.number().positive().max(20).default(3) }) },
@@ -118,6 +149,8 @@ export class FaultRegistry implements CommFaults {
   private readonly rackIds: Set<string>;
   private readonly sensorRack = new Map<string, string>();
   private readonly outletsPerPdu = new Map<string, number>();
+  /** Rack of each PDU id and of each rack id. */
+  private readonly rackOf = new Map<string, RackSpec>();
   private readonly active = new Map<string, ActiveFault>();
   private readonly listeners = new Set<() => void>();
   private nextNumber = 1;
@@ -129,8 +162,11 @@ export class FaultRegistry implements CommFaults {
     this.rackIds = new Set(opts.spec.racks.map((r) => r.id));
     for (const r of opts.spec.racks) {
       this.sensorRack.set(sensorIdOf(r.id), r.id);
-      this.outletsPerPdu.set(`${r.id}-pdu-a`, r.outletsPerPdu);
-      this.outletsPerPdu.set(`${r.id}-pdu-b`, r.outletsPerPdu);
+      this.outletsPerPdu.set(pduIdOf(r.id, 'A'), r.outletsPerPdu);
+      this.outletsPerPdu.set(pduIdOf(r.id, 'B'), r.outletsPerPdu);
+      this.rackOf.set(r.id, r);
+      this.rackOf.set(pduIdOf(r.id, 'A'), r);
+      this.rackOf.set(pduIdOf(r.id, 'B'), r);
     }
   }
 
@@ -152,10 +188,7 @@ export class FaultRegistry implements CommFaults {
       throw new FaultError('invalid_params', `${field}: ${issue.message}`, field);
     }
     const params = parsed.data;
-    if (kind === 'outlet_overload') {
-      const outlets = this.outletsPerPdu.get(input.target) ?? 0;
-      if ((params.outlet as number) > outlets) throw new FaultError('invalid_params', `params.outlet: ${input.target} has outlets 1..${outlets}`, 'params.outlet');
-    }
+    if (kind === 'outlet_overload' || kind === 'undocumented_load' || kind === 'outlet_off') this.checkOutlet(kind, input.target, params);
     const fault: Fault = Object.freeze({
       id: `f${this.nextNumber++}`,
       kind, target: input.target, params: Object.freeze({ ...params }), createdAtMs: this.now(),
@@ -208,6 +241,16 @@ export class FaultRegistry implements CommFaults {
     return undefined;
   }
 
+  /** IdentityOverride (CommFaults): every active identity_changed of the device merged, the latest winning. */
+  identityOf(deviceId: string): IdentityOverride | undefined {
+    let merged: IdentityOverride | undefined;
+    for (const entry of this.active.values()) {
+      if (entry.fault.kind !== 'identity_changed' || entry.key !== deviceId) continue;
+      merged = { ...merged, ...(entry.fault.params as IdentityOverride) };
+    }
+    return merged;
+  }
+
   /**
    * What the rack's sensor does: silent (stops publishing) wins over stuck (frozen values) over noisy.
    * The physics applies stuck/noisy to the published values; the MQTT adapter stops on silent.
@@ -240,6 +283,26 @@ export class FaultRegistry implements CommFaults {
     if (!kind) return undefined;
     if (kind === 'sensor') return { type: 'sensor', key: this.sensorRack.get(target)! };
     return { type: kind, key: target };
+  }
+
+  /** Outlet params exist on the target: a number within the PDU, a server of the rack, a spare outlet for a new load. */
+  private checkOutlet(kind: FaultKind, target: string, params: Record<string, unknown>): void {
+    const rack = this.rackOf.get(target);
+    if (!rack) return;
+    const layout = rackServerLayout(rack);
+    const outlet = params.outlet as number | undefined;
+    if (outlet !== undefined && outlet > rack.outletsPerPdu) {
+      throw new FaultError('invalid_params', `params.outlet: ${target} has outlets 1..${rack.outletsPerPdu}`, 'params.outlet');
+    }
+    if (kind === 'undocumented_load' && outlet !== undefined && outlet <= layout.serverCount) {
+      const spare = layout.spareOutlets.length ? `spare outlets are ${layout.spareOutlets[0]}..${layout.spareOutlets.at(-1)}` : 'it has no spare outlet';
+      throw new FaultError('invalid_params', `params.outlet: outlet ${outlet} of ${target} feeds ${layout.servers[outlet - 1].name}; ${spare}`, 'params.outlet');
+    }
+    const server = params.server as string | undefined;
+    if (server !== undefined && !layout.servers.some((s) => s.name === server)) {
+      const names = layout.servers.map((s) => s.name);
+      throw new FaultError('invalid_params', `params.server: rack ${rack.id} has no server '${server}' (${names[0]}..${names.at(-1)})`, 'params.server');
+    }
   }
 
   private isUtilityMeter(id: string): boolean {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rackServerLayout } from '../site/rack-layout.ts';
 import { defaultDemoSite, generateSite } from '../site/spec.ts';
 import { energyBalanceViolations } from './balance.ts';
 import { pvOutputW, sunElevationSine } from './environment.ts';
@@ -226,5 +227,33 @@ describe('SiteModel: scale', () => {
     console.log(`2000 racks (${m.state().pdus.size} PDUs): build ${buildMs.toFixed(0)} ms, advance ${times.map((x) => x.toFixed(0)).join('/')} ms`);
     expect(m.state().pdus.size).toBe(4000);
     expectBalanced(m.state());
+  });
+});
+
+describe('rackServerLayout: the servers a CMDB documents are the ones the model simulates', () => {
+  it('names and outlets match the PDU outlets of every rack; spare outlets carry no server', () => {
+    const m = model(40, 9);
+    const s = m.state();
+    for (const rack of m.spec.racks) {
+      const layout = rackServerLayout(rack);
+      expect(layout.serverCount).toBe(layout.servers.length);
+      expect(layout.serverCount + layout.spareOutlets.length).toBe(rack.outletsPerPdu);
+      for (const feed of ['a', 'b']) {
+        const outlets = s.pdus.get(`${rack.id}-pdu-${feed}`)!.outlets;
+        for (const server of layout.servers) expect(outlets[server.outlet - 1].name).toBe(server.name);
+        for (const outlet of layout.spareOutlets) {
+          expect(outlets[outlet - 1].name).not.toMatch(/srv/);
+          expect(outlets[outlet - 1].activePowerW).toBe(0);
+        }
+      }
+    }
+  });
+
+  it('follows the nominal load: one server per 450 W, at least one, always two spare outlets', () => {
+    const rack = { id: 'r9-z01', itLoadW: 4000, outletsPerPdu: 24 };
+    expect(rackServerLayout(rack)).toMatchObject({ serverCount: 9, spareOutlets: [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24] });
+    expect(rackServerLayout(rack).servers.slice(0, 2)).toEqual([{ name: 'r9-z01-srv01', outlet: 1 }, { name: 'r9-z01-srv02', outlet: 2 }]);
+    expect(rackServerLayout({ ...rack, itLoadW: 50 }).serverCount).toBe(1);
+    expect(rackServerLayout({ ...rack, itLoadW: 50_000 })).toMatchObject({ serverCount: 22, spareOutlets: [23, 24] });
   });
 });

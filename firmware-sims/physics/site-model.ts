@@ -17,6 +17,7 @@
  * counters) is advanced in closed form, so a 60 s step is as stable as a 1 s step.
  */
 import { FaultRegistry, SITE_TARGET, type SensorMode } from '../faults/registry.ts';
+import { rackServerLayout, SPARE_OUTLETS_SWITCHED_OFF } from '../site/rack-layout.ts';
 import { pduIdOf, sensorIdOf, siteDeviceKinds, type SimDeviceKind, type SiteSpecExtras } from '../site/spec.ts';
 import type {
   CracOperatingState, CracSpec, CracState, FacilityState, MeterSpec, MeterState, OutletState, PduState, PduVendor,
@@ -44,8 +45,6 @@ export const NOMINAL_FREQUENCY_HZ = 50;
 export const METER_VOLTAGE_V = 400;
 /** IEC C13 outlets, as on the simulated Raritan and Sentry4 PDUs (their adapters advertise the same rating). */
 export const OUTLET_RATED_CURRENT_A = 10;
-/** Typical server draw per power supply pair, to decide how many servers a rack holds. */
-const WATTS_PER_SERVER = 450;
 /** Load through the day, as a fraction of the rack's nominal load; peak mid-afternoon local time. */
 const RACK_LOAD_SHAPE: DailyLoadShape = { minLoad: 0.7, maxLoad: 0.95, peakHour: 15 };
 const LOAD_NOISE_FRACTION = 0.02;
@@ -241,6 +240,10 @@ interface TickFaults {
   bypass: Set<string>;
   breakerTripped: Set<string>;
   outletOverload: Map<string, Map<number, number>>;
+  /** Per PDU: outlet index (0-based) → W drawn by something undocumented (switched on while it lasts). */
+  undocumentedLoad: Map<string, Map<number, number>>;
+  /** Per PDU: outlet indexes (0-based) switched off while the fault lasts. */
+  outletsOff: Map<string, Set<number>>;
   cracFailed: Set<string>;
   sensorMode: Map<string, SensorMode>;
   sensorNoiseAmplitudeC: Map<string, number>;
@@ -325,8 +328,9 @@ export class SiteModel {
   private planRack(r: RackSpec, index: number, endOfRow: boolean): RackPlan {
     const rng = mulberry32(deriveSeed(this.seed, `rack:${r.id}`));
     const outlets = r.outletsPerPdu;
-    const serverCount = Math.max(1, Math.min(Math.max(1, outlets - 2), Math.round(r.itLoadW / WATTS_PER_SERVER)));
-    const spareOff = Math.min(2, outlets - serverCount);
+    const layout = rackServerLayout(r);
+    const serverCount = layout.serverCount;
+    const spareOff = Math.min(SPARE_OUTLETS_SWITCHED_OFF, layout.spareOutlets.length);
     const weights = new Float64Array(serverCount);
     const shareA = new Float64Array(serverCount);
     let weightSum = 0;
@@ -337,7 +341,7 @@ export class SiteModel {
     for (let k = 0; k < outlets; k++) {
       // Server PSUs with active PFC: 0.93–0.99 at typical load.
       powerFactors[k] = k < serverCount ? 0.93 + rng() * 0.06 : 1;
-      names.push(k < serverCount ? `${r.id}-srv${String(k + 1).padStart(2, '0')}` : k < serverCount + spareOff ? 'spare' : '');
+      names.push(k < serverCount ? layout.servers[k].name : k < serverCount + spareOff ? 'spare' : '');
     }
     const makePdu = (feed: 'A' | 'B'): PduPlan => {
       const id = pduIdOf(r.id, feed);
@@ -439,7 +443,7 @@ export class SiteModel {
   private collectFaults(): TickFaults {
     const f: TickFaults = {
       upsFeederFailed: new Set(), batteryBad: new Set(), overload: new Map(), bypass: new Set(), breakerTripped: new Set(),
-      outletOverload: new Map(), cracFailed: new Set(), sensorMode: new Map(), sensorNoiseAmplitudeC: new Map(),
+      outletOverload: new Map(), undocumentedLoad: new Map(), outletsOff: new Map(), cracFailed: new Set(), sensorMode: new Map(), sensorNoiseAmplitudeC: new Map(),
     };
     for (const { fault, key, targetType } of this.faults.entries()) {
       const p = fault.params;
@@ -462,6 +466,27 @@ export class SiteModel {
           f.outletOverload.set(key, outlets);
           break;
         }
+        case 'undocumented_load': {
+          const outlets = f.undocumentedLoad.get(key) ?? new Map<number, number>();
+          outlets.set(Number(p.outlet) - 1, (outlets.get(Number(p.outlet) - 1) ?? 0) + Number(p.watts));
+          f.undocumentedLoad.set(key, outlets);
+          break;
+        }
+        case 'outlet_off': {
+          // On a rack: the same outlet (the server's) on both of its PDUs.
+          const pdus = targetType === 'rack' ? [pduIdOf(key, 'A'), pduIdOf(key, 'B')] : [key];
+          for (const pduId of pdus) {
+            const pdu = this.pduById.get(pduId);
+            if (!pdu) continue;
+            const index = p.server !== undefined ? pdu.outletNames.indexOf(String(p.server)) : Number(p.outlet) - 1;
+            if (index < 0) continue;
+            const off = f.outletsOff.get(pduId) ?? new Set<number>();
+            off.add(index);
+            f.outletsOff.set(pduId, off);
+          }
+          break;
+        }
+        case 'identity_changed': break; // what the device says about itself: the adapters read it
         case 'crac_failure': f.cracFailed.add(key); break;
         case 'sensor_silent': case 'sensor_stuck': case 'sensor_noisy':
           f.sensorMode.set(key, this.faults.sensorMode(key));
@@ -532,17 +557,19 @@ export class SiteModel {
       const nowB = this.scratchB.length >= b.outletCount ? this.scratchB : (this.scratchB = new Float64Array(b.outletCount));
       nowA.fill(0);
       nowB.fill(0);
+      const onA = this.outletsOn(a, faults);
+      const onB = this.outletsOn(b, faults);
       for (let i = 0; i < rack.serverCount; i++) {
         const serverW = demandW * rack.serverWeight[i];
-        const psuA = liveA && a.outletOn[i] === 1;
-        const psuB = liveB && b.outletOn[i] === 1;
+        const psuA = liveA && onA[i] === 1;
+        const psuB = liveB && onB[i] === 1;
         // Redundant PSUs share the load; when one loses power the other carries all of it.
         if (psuA && psuB) { nowA[i] = serverW * rack.serverShareA[i]; nowB[i] = serverW - nowA[i]; }
         else if (psuA) nowA[i] = serverW;
         else if (psuB) nowB[i] = serverW;
       }
-      const stateA = this.stepPdu(rack, a, liveA, nowA, upsMode, upsOutputVoltageV, mainsFrequencyHz, faults, dtH);
-      const stateB = this.stepPdu(rack, b, liveB, nowB, upsMode, upsOutputVoltageV, mainsFrequencyHz, faults, dtH);
+      const stateA = this.stepPdu(rack, a, liveA, nowA, onA, upsMode, upsOutputVoltageV, mainsFrequencyHz, faults, dtH);
+      const stateB = this.stepPdu(rack, b, liveB, nowB, onB, upsMode, upsOutputVoltageV, mainsFrequencyHz, faults, dtH);
       for (const [pdu, st] of [[a, stateA], [b, stateB]] as const) {
         upsPduInputW[pdu.upsIndex] += st.inlet.activePowerW;
         upsPduInputVA[pdu.upsIndex] += st.inlet.apparentPowerVA;
@@ -784,8 +811,25 @@ export class SiteModel {
     return { simTimeMs: t, ups: upsStates, pdus: pduStates, cracs: cracStates, sensors: sensorStates, meters: meterStates, facility };
   }
 
-  /** Outlets and inlet of one PDU for this tick; `outletW` holds the power each outlet's load draws. */
-  private stepPdu(rack: RackPlan, pdu: PduPlan, live: boolean, outletW: Float64Array, upsMode: UpsOutputSource[],
+  /**
+   * Which outlets of a PDU are switched on this tick: its switched state, with an undocumented load's outlet
+   * switched on and an outlet_off's outlet switched off while the fault lasts (off wins).
+   */
+  private outletsOn(pdu: PduPlan, faults: TickFaults): Uint8Array {
+    const loads = faults.undocumentedLoad.get(pdu.id);
+    const off = faults.outletsOff.get(pdu.id);
+    if (!loads && !off) return pdu.outletOn;
+    const on = Uint8Array.from(pdu.outletOn);
+    for (const k of loads?.keys() ?? []) if (k < on.length) on[k] = 1;
+    for (const k of off ?? []) if (k < on.length) on[k] = 0;
+    return on;
+  }
+
+  /**
+   * Outlets and inlet of one PDU for this tick; `outletW` holds the power each outlet's load draws, `outletOn`
+   * which outlets are switched on (see outletsOn).
+   */
+  private stepPdu(rack: RackPlan, pdu: PduPlan, live: boolean, outletW: Float64Array, outletOn: Uint8Array, upsMode: UpsOutputSource[],
     upsOutputVoltageV: Float64Array, mainsFrequencyHz: number, faults: TickFaults, dtH: number): PduModelState {
     const mode = upsMode[pdu.upsIndex];
     const upsAlive = mode !== 'none';
@@ -793,10 +837,14 @@ export class SiteModel {
     // metered ahead of the breaker, so a tripped PDU still shows inlet voltage but dead outlets.
     const inletV = upsAlive ? upsOutputVoltageV[pdu.upsIndex] * (1 - DISTRIBUTION_LOSS_FRACTION) : 0;
     const outletV = live ? inletV : 0;
+    const undocumented = faults.undocumentedLoad.get(pdu.id);
+    if (undocumented && live) {
+      for (const [k, watts] of undocumented) if (outletOn[k] === 1) outletW[k] += watts;
+    }
     const overloads = faults.outletOverload.get(pdu.id);
     if (overloads && live) {
       for (const [k, currentA] of overloads) {
-        if (pdu.outletOn[k] !== 1) continue; // a switched-off outlet carries nothing, whatever is plugged in
+        if (outletOn[k] !== 1) continue; // a switched-off outlet carries nothing, whatever is plugged in
         outletW[k] = currentA * outletV * this.outletPowerFactor(rack, pdu, k, 1);
       }
     }
@@ -813,7 +861,7 @@ export class SiteModel {
       inletW += p;
       inletVA += va;
       outlets[k] = {
-        index: k + 1, name: pdu.outletNames[k], on: pdu.outletOn[k] === 1, voltageV: outletV, currentA,
+        index: k + 1, name: pdu.outletNames[k], on: outletOn[k] === 1, voltageV: outletV, currentA,
         activePowerW: p, apparentPowerVA: va, powerFactor: pf, activeEnergyWh: pdu.outletEnergyWh[k],
         overload: currentA > OUTLET_RATED_CURRENT_A, ratedCurrentA: OUTLET_RATED_CURRENT_A,
       };

@@ -199,6 +199,8 @@ export type FaultKind =
   | 'utility_failure' | 'battery_bad' | 'ups_overload' | 'ups_bypass'
   | 'outlet_overload' | 'breaker_trip' | 'crac_failure'
   | 'sensor_stuck' | 'sensor_noisy' | 'sensor_silent'
+  // configuration drift: reality no longer matches the documentation (the configuration audit finds it)
+  | 'identity_changed' | 'undocumented_load' | 'outlet_off'
   // communication faults: the protocol adapter changes how the device answers
   | 'device_silent' | 'device_slow' | 'modbus_exception' | 'snmp_no_such_instance' | 'mqtt_malformed';
 
@@ -212,11 +214,19 @@ export interface Fault {
   createdAtMs: number;
 }
 
+/** What a device reports about itself instead of its factory nameplate (an `identity_changed` fault). */
+export interface IdentityOverride { serial?: string; model?: string; firmware?: string }
+
 /** What protocol adapters consult before answering. */
 export interface CommFaults {
   /** The first active communication fault of this device, if any. */
   /** `protocol` narrows to faults that act on that interface (a UPS answers SNMP and Modbus separately). */
   forDevice(deviceId: string, protocol?: 'snmp' | 'modbus' | 'mqtt'): Fault | undefined;
+  /**
+   * The identity the device reports now when a unit was swapped (`identity_changed`), every interface of
+   * it alike (a UPS's SNMP and Modbus cards show the same unit); undefined = its own nameplate.
+   */
+  identityOf?(deviceId: string): IdentityOverride | undefined;
 }
 
 // ---------------------------------------------------------------- what adapters get

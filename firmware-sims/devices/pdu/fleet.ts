@@ -14,7 +14,7 @@
 import { startLiteAgent, type LiteAgent, type LiteDevice, type LiteFault } from '../../protocols/snmp-lite/agent.ts';
 import { parseOid, type MibTemplate } from '../../protocols/snmp-lite/mib.ts';
 import { engineIdFor, UsmUserTable, type UsmCounters } from '../../protocols/snmp-lite/usm.ts';
-import { advertisedHost, type PduState, type PduVendor, type SimContext } from '../../site/types.ts';
+import { advertisedHost, type IdentityOverride, type PduState, type PduVendor, type SimContext } from '../../site/types.ts';
 import { OutletSwitchBook, serialFor, type OutletSwitchHandler, type PduIdentity, type PduRuntime, type PduSnapshot } from './pdu-runtime.ts';
 import { buildRaritanTemplate, RARITAN_ENTERPRISE, RARITAN_OID_TABLE } from './raritan-px2.ts';
 import { buildSentry4Template, SENTRY4_ENTERPRISE, SENTRY4_OID_TABLE } from './sentry4.ts';
@@ -141,6 +141,21 @@ function identityFor(pdu: PduState): PduIdentity {
   };
 }
 
+/** The runtime as one request sees it: a swapped unit's serial/model/firmware while identity_changed lasts. */
+function reportedRuntime(runtime: PduRuntime, override: IdentityOverride | undefined): PduRuntime {
+  if (!override) return runtime;
+  const { serial, model, firmware } = override;
+  return {
+    ...runtime,
+    identity: {
+      ...runtime.identity,
+      ...(serial !== undefined ? { serialNumber: serial } : {}),
+      ...(model !== undefined ? { model } : {}),
+      ...(firmware !== undefined ? { firmwareVersion: firmware } : {}),
+    },
+  };
+}
+
 /** Maps the simulator's communication faults to snmp-lite behaviour. */
 function liteFault(ctx: SimContext, pduId: string, vendor: PduVendor): LiteFault | undefined {
   const fault = ctx.faults.forDevice(pduId);
@@ -187,7 +202,7 @@ export async function startPduFleet(ctx: SimContext, opts: PduFleetOptions): Pro
       if (!pdu) return undefined;
       return {
         pdu,
-        runtime,
+        runtime: reportedRuntime(runtime, ctx.faults.identityOf?.(pduId)),
         simTimeMs: state.simTimeMs,
         upTimeTicks: Math.floor((Date.now() - ctx.startedAtMs) / 10) % 2 ** 32,
       };

@@ -19,6 +19,8 @@ export const RARITAN_SYS_OBJECT_ID = '1.3.6.1.4.1.13742.6';
 const PDU_ID = 1;
 const INLET_ID = 1;
 const OCP_ID = 1;
+/** BoardTypeEnumeration mainController(1): the board whose firmware is the PDU's. */
+const MAIN_CONTROLLER = 1;
 /** Rated current of one outlet (IEC C13, 10 A); the model only says whether an outlet is overloaded. */
 export const RARITAN_OUTLET_RATED_CURRENT_A = 10;
 
@@ -78,6 +80,7 @@ export const RARITAN_OBJECTS = {
   overCurrentProtectorCount: { name: 'overCurrentProtectorCount', oid: p('3.2.2.1.3'), index: '<pduId>', syntax: 'Integer32', access: 'read-only', description: '1 (breaker C1 feeds all outlets)' },
   outletCount: { name: 'outletCount', oid: p('3.2.2.1.4'), index: '<pduId>', syntax: 'Integer32', access: 'read-only', description: 'Number of outlets (24)' },
   pduName: { name: 'pduName', oid: p('3.2.2.1.13'), index: '<pduId>', syntax: 'DisplayString', access: 'read-only', description: 'User name of the PDU: the PDU id' },
+  boardFirmwareVersion: { name: 'boardFirmwareVersion', oid: p('3.2.3.1.6'), index: '<pduId>.<boardType>.<boardIndex>', syntax: 'DisplayString', access: 'read-only', description: 'Firmware of the main controller (boardType mainController(1), board 1), e.g. "4.0.20.5-48248"' },
   inletLabel: { name: 'inletLabel', oid: p('3.3.3.1.2'), index: '<pduId>.<inletId>', syntax: 'DisplayString', access: 'read-only', description: '"I1"' },
   inletName: { name: 'inletName', oid: p('3.3.3.1.3'), index: '<pduId>.<inletId>', syntax: 'DisplayString', access: 'read-only', description: '"Feed A" / "Feed B"' },
   inletSensorUnits: { name: 'inletSensorUnits', oid: p('3.3.4.1.6'), index: '<pduId>.<inletId>.<sensorType>', syntax: 'INTEGER', access: 'read-only', description: 'SensorUnitsEnumeration of the reading' },
@@ -222,6 +225,7 @@ export function buildRaritanTemplate(outletCount: number): MibTemplate<PduSnapsh
   add('overCurrentProtectorCount', [PDU_ID], () => 1);
   add('outletCount', [PDU_ID], () => outletCount);
   add('pduName', [PDU_ID], (s) => s.pdu.id);
+  add('boardFirmwareVersion', [PDU_ID, MAIN_CONTROLLER, 1], (s) => s.runtime.identity.firmwareVersion);
 
   add('inletLabel', [PDU_ID, INLET_ID], () => 'I1');
   add('inletName', [PDU_ID, INLET_ID], (s) => `Feed ${s.pdu.feed}`);

@@ -3,6 +3,7 @@
  * faces so both report the same device.
  */
 import { LOW_BATTERY_MINUTES } from '../../physics/ups-power.ts';
+import type { IdentityOverride, SimContext } from '../../site/types.ts';
 
 export interface UpsIdentity {
   manufacturer: string;
@@ -46,4 +47,14 @@ export function defaultUpsIdentity(upsId: string, ratedVA: number, overrides: Pa
     manufactureDate: '2024-07-01',
     ...overrides,
   };
+}
+
+/** The identity the UPS reports now: its nameplate, or the swapped unit's while an identity_changed fault lasts. */
+export function reportedUpsIdentity(identity: UpsIdentity, override: IdentityOverride | undefined): UpsIdentity {
+  return override ? { ...identity, ...override } : identity;
+}
+
+/** `reportedUpsIdentity` of one UPS of the site, re-read from the faults on every call. */
+export function upsIdentitySource(ctx: Pick<SimContext, 'faults'>, upsId: string, identity: UpsIdentity): () => UpsIdentity {
+  return () => reportedUpsIdentity(identity, ctx.faults.identityOf?.(upsId));
 }

@@ -11,7 +11,7 @@
 import { faultBehaviour, ModbusException, ModbusExceptionCode, startModbusTcpServer, type ModbusUnit } from '../../protocols/modbus/modbus-server.ts';
 import { advertisedHost, type SimContext, type SimEndpoint, type UpsState } from '../../site/types.ts';
 import { APC_TRANSFER_REASON, encodeApcRegisters, isMappedAddress, transferReasonFor } from './apc-modbus-map.ts';
-import { defaultUpsIdentity, type UpsIdentity } from './ups-identity.ts';
+import { defaultUpsIdentity, upsIdentitySource, type UpsIdentity } from './ups-identity.ts';
 
 export interface UpsModbusOptions {
   host: string;
@@ -39,15 +39,17 @@ export async function startUpsModbus(ctx: SimContext, upsId: string, opts: UpsMo
   const identity = defaultUpsIdentity(upsId, first.ratedVA, opts.identity);
   const unitId = opts.unitId ?? 1;
 
+  // The nameplate, or a swapped unit's while identity_changed lasts (injecting a fault makes a new state).
+  const reported = upsIdentitySource(ctx, upsId, identity);
   let lastState: UpsState = first;
   let transferReason: number = APC_TRANSFER_REASON.SystemInitialization;
-  let words = encodeApcRegisters({ ups: first, upsId, identity, transferReason });
+  let words = encodeApcRegisters({ ups: first, upsId, identity: reported(), transferReason });
   const sync = () => {
     const ups = ctx.state().ups.get(upsId);
     if (!ups || ups === lastState) return;
     transferReason = transferReasonFor(lastState, ups, transferReason);
     lastState = ups;
-    words = encodeApcRegisters({ ups, upsId, identity, transferReason });
+    words = encodeApcRegisters({ ups, upsId, identity: reported(), transferReason });
   };
   // Track source changes tick by tick so the transfer reason is right even between polls.
   const unsubscribe = ctx.onTick(() => sync());

@@ -25,7 +25,7 @@ import {
   ALARMS_WITHOUT_ADDED_TRAP, ALARMS_WITHOUT_REMOVED_TRAP, BatteryStatus, MIB2_SYSTEM_OBJECTS, OutputSource, UPS_ALARM_ID_OID,
   UPS_MIB, UPS_MIB_OBJECTS, UPS_MIB_TABLES, UPS_TRAPS, UPS_WELL_KNOWN_TESTS, wellKnownAlarmOid,
 } from './rfc1628.ts';
-import { defaultUpsIdentity, type UpsIdentity } from './ups-identity.ts';
+import { defaultUpsIdentity, upsIdentitySource, type UpsIdentity } from './ups-identity.ts';
 
 export interface UpsSnmpOptions {
   host: string;
@@ -178,7 +178,11 @@ export async function startUpsSnmp(ctx: SimContext, upsId: string, opts: UpsSnmp
     engineGroup: true,
   });
   const mib = agent;
-  mib.setScalar('sysDescr', `${identity.manufacturer} ${identity.model}, firmware ${identity.firmware}, serial ${identity.serial} (Kiban simulator)`);
+  // What the card reports: the nameplate, or a swapped unit's while identity_changed lasts (set on publish).
+  const reported = upsIdentitySource(ctx, upsId, identity);
+  const sysDescrOf = (id: UpsIdentity) => `${id.manufacturer} ${id.model}, firmware ${id.firmware}, serial ${id.serial} (Kiban simulator)`;
+  let publishedSysDescr = sysDescrOf(identity);
+  mib.setScalar('sysDescr', publishedSysDescr);
   mib.setScalar('sysObjectID', UPS_MIB);
   mib.setScalar('sysContact', 'facility@example.invalid');
   mib.setScalar('sysName', upsId);
@@ -193,7 +197,7 @@ export async function startUpsSnmp(ctx: SimContext, upsId: string, opts: UpsSnmp
     if (notifier && !silent()) notifier.send({ trapOid, varbinds, coalesceKey });
   };
   const current = (name: string): snmp.Varbind => {
-    const values = lastState ? upsMibValues(lastState, identity, upsId).scalars : {};
+    const values = lastState ? upsMibValues(lastState, reported(), upsId).scalars : {};
     return { oid: `${byName.get(name)!.oid}.0`, type: byName.get(name)!.type, value: values[name] };
   };
   const alarmVarbinds = (row: UpsAlarmRow) => (): snmp.Varbind[] => [
@@ -209,8 +213,11 @@ export async function startUpsSnmp(ctx: SimContext, upsId: string, opts: UpsSnmp
 
   function publish(ups: UpsState, simTimeMs: number) {
     lastState = ups;
-    const values = upsMibValues(ups, identity, upsId);
+    const id = reported();
+    const values = upsMibValues(ups, id, upsId);
     for (const [name, value] of Object.entries(values.scalars)) mib.setScalar(name, value);
+    const sysDescr = sysDescrOf(id);
+    if (sysDescr !== publishedSysDescr) mib.setScalar('sysDescr', (publishedSysDescr = sysDescr));
     mib.setRow('upsInputTable', values.inputLine);
     mib.setRow('upsOutputTable', values.outputLine);
     mib.setRow('upsBypassTable', values.bypassLine);
