@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { collectorName, targetListSchema, type TargetConfig } from '../server/contracts/collector-config.ts';
 import { DEVICE_KINDS, type DeviceDecl, type PointDecl, type Sample } from '../server/contracts/ingest.ts';
 import type { ConfigSource } from './config-source.ts';
+import { DEFAULT_IDENTITY_INTERVAL_MS, IDENTITY_READ_TIMEOUT_MS, IDENTITY_RETRY_MS, normalizeIdentity, sameIdentity } from './identity.ts';
 import { ModbusDriver } from './drivers/modbus/modbus-driver.ts';
 import { WORD_ORDERS } from './drivers/modbus/profile-schema.ts';
 import { mqttSubscriptionsFor } from './drivers/mqtt/collector-glue.ts';
@@ -41,6 +42,12 @@ export interface CollectorConfig {
   configSource?: ConfigSource;
   /** Poll interval of targets that do not set `intervalMs` (default DEFAULT_INTERVAL_MS). */
   defaultIntervalMs?: number;
+  /**
+   * How often each device's identity (sysDescr, model, serial, firmware, outlet count) is read again, for
+   * targets that do not set `identityIntervalMs` (default 10 min; 0 = only when polling starts). It is read
+   * when polling of a device starts and declared with the device in the next batch.
+   */
+  identityIntervalMs?: number;
   flushIntervalMs?: number;
   /** Poll timing: per-protocol concurrency, jitter, backoff of dead targets (see scheduler.ts). */
   scheduler?: SchedulerOptions;
@@ -96,6 +103,8 @@ export interface ReconfigureResult {
 
 export const DEFAULT_INTERVAL_MS = 5000;
 const FINAL_SEND_BUDGET_MS = 5000;
+/** Identity reads running at once across all devices (they are rare; this keeps the start-up burst small). */
+const MAX_IDENTITY_READS_IN_FLIGHT = 4;
 /** A poll that started within this share of its interval after its slot is stamped with the slot time. */
 const SNAP_SHARE = 0.25;
 
@@ -108,6 +117,7 @@ const collectorConfigSchema = z.object({
   outboxDir: z.string().min(1),
   targets: targetListSchema.optional(),
   defaultIntervalMs: z.number().int().min(100).optional(),
+  identityIntervalMs: z.number().int().min(0).optional(),
   flushIntervalMs: z.number().int().min(1).optional(),
 });
 
@@ -131,11 +141,19 @@ interface PreparedTarget {
   profile: Profile;
   pollTarget: PollTarget;
   intervalMs: number;
+  /** Declared with every batch; carries the identity once it has been read. */
   device: DeviceDecl;
   points: PointDecl[];
+  /** Re-read period of the identity (0: only once), and when it is next due (Infinity: the profile maps none). */
+  identityIntervalMs: number;
+  identityDueAt: number;
+  /** Failed identity reads in a row (logged on the first). */
+  identityFailures: number;
+  /** An identity read is in flight. */
+  identityReading: boolean;
 }
 
-async function prepareTarget(target: TargetConfig, defaultIntervalMs = DEFAULT_INTERVAL_MS): Promise<PreparedTarget> {
+async function prepareTarget(target: TargetConfig, defaultIntervalMs = DEFAULT_INTERVAL_MS, defaultIdentityIntervalMs = DEFAULT_IDENTITY_INTERVAL_MS): Promise<PreparedTarget> {
   const profile = await loadProfile(target.profile);
   const intervalMs = target.intervalMs ?? defaultIntervalMs;
   const retries = 1;
@@ -166,6 +184,11 @@ async function prepareTarget(target: TargetConfig, defaultIntervalMs = DEFAULT_I
     intervalMs,
     device,
     points,
+    identityIntervalMs: target.identityIntervalMs ?? defaultIdentityIntervalMs,
+    // Due at the first poll that is answered; never for a profile that says nothing about identity.
+    identityDueAt: profile.protocol !== 'mqtt' && profile.identity ? 0 : Infinity,
+    identityFailures: 0,
+    identityReading: false,
     pollTarget: {
       device: target.device, host: target.host, port: target.port, timeoutMs, retries,
       ...(profile.protocol === 'snmp' ? { community: target.community ?? 'public' } : {}),
@@ -188,6 +211,7 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
     throw new CollectorConfigError('invalid collector config: give either targets or configSource');
   }
   const defaultIntervalMs = cfg.defaultIntervalMs ?? DEFAULT_INTERVAL_MS;
+  const defaultIdentityIntervalMs = cfg.identityIntervalMs ?? DEFAULT_IDENTITY_INTERVAL_MS;
 
   // Changes a source announces before the collector is up are applied right after start.
   let applyChange: ((targets: TargetConfig[]) => void) | undefined;
@@ -199,7 +223,7 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
   // A fixed list must work as given (a typo stops the start). Targets from a source can be corrected
   // without restart, so one that cannot be prepared is logged and left out instead.
   const prepared = cfg.targets
-    ? await Promise.all(cfg.targets.map((t) => prepareTarget(t, defaultIntervalMs)))
+    ? await Promise.all(cfg.targets.map((t) => prepareTarget(t, defaultIntervalMs, defaultIdentityIntervalMs)))
     : (await prepareEach(initialTargets)).prepared;
 
   const drivers = new Map<string, Driver>();
@@ -353,10 +377,64 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
       counters.samples += samples.length;
       telemetry.recordPoll(p.target.device, p.profile.protocol, lost ? 'comm_loss' : samples.every((x) => x.quality === 'ok') ? 'ok' : 'partial', performance.now() - started);
       outbox.append([p.device], p.points, samples);
+      // Identity from a device that answers, beside the polls: a device that cannot tell who it is (or takes
+      // its time) is still polled as usual.
+      if (!lost && !p.identityReading && Date.now() >= p.identityDueAt && identityReads.size < MAX_IDENTITY_READS_IN_FLIGHT) startIdentityRead(p);
       // A device that answers nothing drives the scheduler's backoff; a partial answer does not.
       return lost ? 'failed' : 'ok';
     },
   });
+
+  /**
+   * Identity reads run beside the poll jobs, outside their deadlines (a read is a few GETs every
+   * identityIntervalMs; a poll that uses most of its interval must not starve it), each bounded by
+   * IDENTITY_READ_TIMEOUT_MS, at most MAX_IDENTITY_READS_IN_FLIGHT at once (at start every device is due: the
+   * others wait for their next poll). stop() aborts them and waits for them before closing the drivers.
+   */
+  const identityReads = new Set<Promise<void>>();
+  const identityStop = new AbortController();
+  const startIdentityRead = (p: PreparedTarget): void => {
+    p.identityReading = true;
+    const signal = AbortSignal.any([identityStop.signal, AbortSignal.timeout(IDENTITY_READ_TIMEOUT_MS)]);
+    const reading: Promise<void> = readIdentity(p, signal).finally(() => {
+      p.identityReading = false;
+      identityReads.delete(reading);
+    });
+    identityReads.add(reading);
+  };
+  const stopIdentityReads = async (): Promise<void> => {
+    identityStop.abort();
+    await Promise.allSettled([...identityReads]);
+  };
+
+  /**
+   * Reads what the device says about itself and, when it changed, declares the device with it (the outbox
+   * keeps the newest declaration, so the next batch carries it). Failures are logged once per streak and
+   * retried within IDENTITY_RETRY_MS.
+   */
+  const readIdentity = async (p: PreparedTarget, signal: AbortSignal): Promise<void> => {
+    const driver = driverFor(p.profile.protocol);
+    if (!driver.readIdentity) {
+      p.identityDueAt = Infinity;
+      return;
+    }
+    const nextAt = (ms: number) => (p.identityIntervalMs > 0 ? Date.now() + ms : Infinity);
+    try {
+      const identity = normalizeIdentity((await driver.readIdentity(p.pollTarget, p.profile, signal)) ?? {});
+      if (stopping || running.get(p.target.device) !== p) return;
+      p.identityDueAt = nextAt(p.identityIntervalMs);
+      if (p.identityFailures > 0) logger.info({ device: p.target.device }, 'device identity read again');
+      p.identityFailures = 0;
+      if (!identity || sameIdentity(identity, p.device.identity)) return;
+      if (p.device.identity) logger.info({ device: p.target.device, was: p.device.identity, now: identity }, 'device identity changed');
+      p.device = { ...p.device, identity };
+      outbox.append([p.device], [], []);
+    } catch (err) {
+      if (stopping) return;
+      p.identityDueAt = nextAt(Math.min(p.identityIntervalMs, IDENTITY_RETRY_MS));
+      if (p.identityFailures++ === 0) logger.warn({ device: p.target.device, err: (err as Error).message }, 'device identity not read; polling goes on, retrying later');
+    }
+  };
   const jobs = polled.map(buildPollJob);
 
   const scheduler = new PollScheduler(jobs, {
@@ -396,6 +474,7 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
       stopping = true;
       await cfg.configSource?.stop();
       await scheduler.stop();
+      await stopIdentityReads();
       await Promise.all([...mqttGroups.values()].flatMap((g) => g.subscribers.map((s) => s.close())));
       await Promise.all([...drivers.values()].map((d) => d.close()));
       await uplink.stop();
@@ -426,7 +505,7 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
     const failed: Record<string, string> = {};
     const results = await Promise.all(targets.map(async (t) => {
       try {
-        return await prepareTarget(t, defaultIntervalMs);
+        return await prepareTarget(t, defaultIntervalMs, defaultIdentityIntervalMs);
       } catch (err) {
         failed[t.device] = (err as Error).message;
         logger.error({ device: t.device, profile: t.profile, err: (err as Error).message }, 'target left out: it cannot be prepared');
@@ -548,6 +627,7 @@ export async function startCollector(cfg: CollectorConfig): Promise<CollectorHan
         await cfg.configSource?.stop();
         await applying;
         await scheduler.stop();
+        await stopIdentityReads();
         await Promise.all([...mqttGroups.values()].flatMap((g) => g.subscribers.map((s) => s.close())));
         await trapReceiver?.stop();
         await Promise.all([...drivers.values()].map((d) => d.close()));

@@ -20,3 +20,20 @@ export const commonPointFields = {
   /** Plausible range after scaling; values outside keep their value with quality `out_of_range`. */
   valid: z.strictObject({ min: z.number().optional(), max: z.number().optional() }).optional(),
 };
+
+/**
+ * A profile's `identity` section: where each identity field (DeviceIdentity in the ingest contract) is read
+ * from, in the protocol's terms (an OID, a register run, a JSON path). Every field is optional; a profile maps
+ * what its devices serve.
+ */
+export function identityMapSchema<S extends z.ZodType>(source: S) {
+  return z.strictObject({
+    sysDescr: source.optional(),
+    sysObjectId: source.optional(),
+    vendor: source.optional(),
+    model: source.optional(),
+    serial: source.optional(),
+    firmware: source.optional(),
+    outletCount: source.optional(),
+  }).refine((m) => Object.values(m).some((v) => v !== undefined), 'map at least one identity field (sysDescr, sysObjectId, vendor, model, serial, firmware, outletCount)');
+}

@@ -4,6 +4,7 @@
  * unreadable points come back with value null and a quality that says why.
  */
 import type { SampleQuality } from '../../server/contracts/ingest.ts';
+import type { RawIdentity } from '../identity.ts';
 import type { Profile } from '../profile.ts';
 
 /** Where a device answers and how to talk to it: shared by the configured target and the driver's view. */
@@ -50,6 +51,12 @@ export interface RawReading {
 
 export interface Driver {
   poll(target: PollTarget, profile: Profile, signal: AbortSignal): Promise<RawReading[]>;
+  /**
+   * What the device says about itself, read where the profile's `identity` section says (undefined when the
+   * profile maps none). Fields the device does not have are left out; rejects when the device does not answer.
+   * Never disturbs polling: a failed identity read leaves the poll session alone.
+   */
+  readIdentity?(target: PollTarget, profile: Profile, signal: AbortSignal): Promise<RawIdentity | undefined>;
   close(): Promise<void>;
 }
 

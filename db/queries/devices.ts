@@ -2,11 +2,14 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { devices, points } from '../schema/index.ts';
-import type { DeviceDecl, PointDecl } from '../../server/contracts/ingest.ts';
+import type { DeviceDecl, DeviceIdentity, PointDecl } from '../../server/contracts/ingest.ts';
 
 export interface DeviceView {
   name: string; kind: string; protocol: string; address: string | null; vendor: string | null;
-  model: string | null; profile: string | null; collector: string | null; createdAt: Date;
+  model: string | null; profile: string | null; collector: string | null;
+  /** What the device reported about itself at the collector's last identity read (null: never read). */
+  identity: DeviceIdentity | null;
+  createdAt: Date;
 }
 
 export interface PointView {
@@ -27,11 +30,12 @@ const pointColumns = {
 };
 
 export async function listDevices(db: Db): Promise<DeviceView[]> {
-  return db.orm.select({
+  const rows = await db.orm.select({
     name: devices.name, kind: devices.kind, protocol: devices.protocol, address: devices.address,
     vendor: devices.vendor, model: devices.model, profile: devices.profile, collector: devices.collector,
-    createdAt: devices.createdAt,
+    identity: devices.identity, createdAt: devices.createdAt,
   }).from(devices).orderBy(asc(devices.name));
+  return rows as DeviceView[];
 }
 
 export async function listPoints(db: Db, filter: { device?: string } = {}): Promise<PointView[]> {
@@ -54,21 +58,29 @@ export async function pointsByKey(db: Db, keys: string[]): Promise<PointView[]> 
   return rows as PointView[];
 }
 
-/** Creates or updates devices declared by a collector. Idempotent; rows that did not change are not rewritten. */
+/**
+ * Creates or updates devices declared by a collector. Idempotent; rows that did not change are not rewritten.
+ * A declaration without `identity` keeps the stored one (collectors read identity every few minutes and
+ * declare the device with every batch); one with `identity` replaces it.
+ */
 export async function upsertDevices(db: Db, decls: DeviceDecl[], collector: string): Promise<void> {
   if (decls.length === 0) return;
   const col = <K extends keyof DeviceDecl>(k: K) => decls.map((d) => d[k] ?? null);
   await db.query(
-    `insert into devices (name, kind, protocol, address, vendor, model, profile, collector)
-     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                          array_fill($8::text, array[$9::int]))
+    `insert into devices (name, kind, protocol, address, vendor, model, profile, collector, identity)
+     select u.name, u.kind, u.protocol, u.address, u.vendor, u.model, u.profile, $8::text, u.identity::jsonb
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $9::text[])
+            as u(name, kind, protocol, address, vendor, model, profile, identity)
      on conflict (name) do update set
        kind = excluded.kind, protocol = excluded.protocol, address = excluded.address, vendor = excluded.vendor,
-       model = excluded.model, profile = excluded.profile, collector = excluded.collector, updated_at = now()
-     where (devices.kind, devices.protocol, devices.address, devices.vendor, devices.model, devices.profile, devices.collector)
+       model = excluded.model, profile = excluded.profile, collector = excluded.collector,
+       identity = coalesce(excluded.identity, devices.identity), updated_at = now()
+     where (devices.kind, devices.protocol, devices.address, devices.vendor, devices.model, devices.profile, devices.collector, devices.identity)
        is distinct from
-       (excluded.kind, excluded.protocol, excluded.address, excluded.vendor, excluded.model, excluded.profile, excluded.collector)`,
-    [col('name'), col('kind'), col('protocol'), col('address'), col('vendor'), col('model'), col('profile'), collector, decls.length],
+       (excluded.kind, excluded.protocol, excluded.address, excluded.vendor, excluded.model, excluded.profile, excluded.collector,
+        coalesce(excluded.identity, devices.identity))`,
+    [col('name'), col('kind'), col('protocol'), col('address'), col('vendor'), col('model'), col('profile'), collector,
+      decls.map((d) => (d.identity ? JSON.stringify(d.identity) : null))],
   );
 }
 

@@ -22,6 +22,8 @@ export interface TargetConfig extends DeviceAddress {
   /** MQTT (profile with protocol mqtt): broker URL (default mqtt://host:port), the device's data topic or a filter. */
   mqtt?: MqttTargetConfig;
   intervalMs?: number;
+  /** How often the device's identity is read again (default: the collector's, 10 min; 0 = only at start). */
+  identityIntervalMs?: number;
   vendor?: string;
   model?: string;
 }
@@ -50,6 +52,8 @@ export const targetConfigSchema = z.strictObject({
   transport: z.enum(['tcp', 'rtu-over-tcp']).optional(),
   mqtt: mqttTargetSchema.optional(),
   intervalMs: z.number().int().min(100).optional(),
+  identityIntervalMs: z.number().int().min(0).optional()
+    .openapi({ description: 'how often the identity (sysDescr, model, serial, firmware, outlet count) is read again; default 600000 (10 min), 0 = only when polling starts' }),
   vendor: z.string().max(128).optional(),
   model: z.string().max(128).optional(),
 }).openapi('CollectorTarget', { description: 'One device a collector polls: profile and address (SNMP community/v3 user, Modbus unit id, MQTT topic)' });

@@ -35,6 +35,26 @@ const metric = z.string().min(1).max(128).regex(/^[a-z0-9][a-z0-9._]*$/, 'lower-
 /** A point key is `<device>/<metric>`, e.g. `ups-1/output.l1.power`. */
 export const pointKey = z.string().min(3).max(257).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*\/[a-z0-9][a-z0-9._]*$/, 'expected <device>/<metric>');
 
+/** Longest identity text accepted (sysDescr of real agents is up to 255 characters). */
+export const IDENTITY_TEXT_MAX = 256;
+const identityText = z.string().max(IDENTITY_TEXT_MAX);
+
+/**
+ * What a device says about itself when the collector asks (SNMP sysDescr/sysObjectID and the vendor's
+ * nameplate objects, Modbus identity registers), as read: the configuration audit compares it with the CMDB.
+ */
+export const deviceIdentity = z.strictObject({
+  sysDescr: identityText.optional().openapi({ description: 'SNMP sysDescr.0' }),
+  sysObjectId: identityText.optional().openapi({ description: 'SNMP sysObjectID.0, dotted', example: '1.3.6.1.4.1.13742.6' }),
+  vendor: identityText.optional().openapi({ description: 'manufacturer as the device reports it' }),
+  model: identityText.optional(),
+  serial: identityText.optional(),
+  firmware: identityText.optional(),
+  outletCount: z.number().int().min(0).max(1000).optional().openapi({ description: 'outlets of a PDU' }),
+}).openapi('DeviceIdentity');
+export type DeviceIdentity = z.infer<typeof deviceIdentity>;
+export const DEVICE_IDENTITY_FIELDS = ['sysDescr', 'sysObjectId', 'vendor', 'model', 'serial', 'firmware', 'outletCount'] as const satisfies ReadonlyArray<keyof DeviceIdentity>;
+
 export const deviceDecl = z.object({
   name,
   kind: z.enum(DEVICE_KINDS),
@@ -43,6 +63,8 @@ export const deviceDecl = z.object({
   vendor: z.string().max(128).optional(),
   model: z.string().max(128).optional(),
   profile: z.string().max(128).optional().openapi({ description: 'collector profile that decodes this device' }),
+  identity: deviceIdentity.optional()
+    .openapi({ description: 'what the device reported about itself at the last identity read; absent = unchanged (the stored identity is kept)' }),
 }).openapi('DeviceDeclaration');
 export type DeviceDecl = z.infer<typeof deviceDecl>;
 

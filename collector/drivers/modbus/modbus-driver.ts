@@ -9,11 +9,12 @@
  * per device (`lastError`) and logged when it changes.
  */
 import ModbusRTU from 'modbus-serial';
+import type { IdentityField, RawIdentity } from '../../identity.ts';
 import type { Logger } from '../../logger.ts';
 import type { ModbusProfile, Profile } from '../../profile.ts';
 import { allPoints, type Driver, type PollTarget, type RawReading } from '../types.ts';
-import { decodeFromBlock } from './decode.ts';
-import type { ModbusTable, WordOrder } from './profile-schema.ts';
+import { bigEndianBytes, decodeFromBlock, decodeString } from './decode.ts';
+import { WORDS_OF_TYPE, type ModbusIdentitySource, type ModbusTable, type WordOrder } from './profile-schema.ts';
 import { planReads, type ReadBlock } from './read-plan.ts';
 
 /** Exception codes of the Modbus application protocol (v1.1b3 §7). */
@@ -187,6 +188,35 @@ export class ModbusDriver implements Driver {
     }
     this.report(target.device, problem);
     return profile.points.map((p, i) => readings[i] ?? { metric: p.metric, value: null, quality: 'sentinel' });
+  }
+
+  /**
+   * The profile's identity registers, one request per field on the poll's connection (queued behind it). A
+   * field the device answers with an exception is left out; a device that does not answer rejects.
+   */
+  async readIdentity(target: PollTarget, profile: Profile, signal: AbortSignal): Promise<RawIdentity | undefined> {
+    if (profile.protocol !== 'modbus' || !profile.identity) return undefined;
+    const unitId = target.unitId ?? profile.unitId ?? 1;
+    const order: WordOrder = target.wordOrder ?? profile.wordOrder ?? 'ABCD';
+    const timeoutMs = target.timeoutMs ?? this.timeoutMs;
+    const connection = this.connection(target.host, target.port, target.transport ?? 'tcp');
+    const out: RawIdentity = {};
+    for (const [field, source] of Object.entries(profile.identity) as Array<[IdentityField, ModbusIdentitySource | undefined]>) {
+      if (!source) continue;
+      signal.throwIfAborted();
+      const words = source.type === 'string' ? source.words ?? 1 : WORDS_OF_TYPE[source.type];
+      try {
+        const data = await connection.run(timeoutMs, (client) => {
+          client.setID(unitId);
+          client.setTimeout(timeoutMs);
+          return readBlock(client, source.table, source.address, words);
+        });
+        out[field] = source.type === 'string' ? decodeString(data) : Number(bigEndianBytes(data, order).readUIntBE(0, words * 2));
+      } catch (err) {
+        if (modbusCodeOf(err) === undefined) throw err;
+      }
+    }
+    return out;
   }
 
   async close(): Promise<void> {

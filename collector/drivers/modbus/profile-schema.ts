@@ -3,7 +3,7 @@
  * its registers encode it (type, word order, scaling) — as data, validated at load time.
  */
 import { z } from 'zod';
-import { commonPointFields } from '../../profile-common.ts';
+import { commonPointFields, identityMapSchema } from '../../profile-common.ts';
 
 export const MODBUS_TABLES = ['coil', 'discrete', 'input', 'holding'] as const;
 export type ModbusTable = (typeof MODBUS_TABLES)[number];
@@ -70,14 +70,37 @@ export const modbusPointSchema = z.strictObject({
 });
 export type ModbusProfilePoint = z.infer<typeof modbusPointSchema>;
 
-/** Identity strings (model, serial, firmware) read once, not sampled. */
-export const modbusIdentitySchema = z.strictObject({
-  field: z.enum(['model', 'serial', 'firmware', 'name']),
+/**
+ * Where one identity field sits: a string of `words` registers (2 characters each, high byte first, trailing
+ * NULs and blanks dropped) or an unsigned number (e.g. an outlet count). Read when polling starts and every
+ * identityIntervalMs, not sampled.
+ */
+export const modbusIdentitySourceSchema = z.strictObject({
   table: z.enum(['input', 'holding']),
   address: z.number().int().min(0).max(LAST_ADDRESS),
-  words: z.number().int().min(1).max(MAX_REGISTERS_PER_READ),
-}).refine((f) => f.address + f.words - 1 <= LAST_ADDRESS, { path: ['address'], message: 'string runs beyond the last Modbus address 65535' });
-export type ModbusIdentityField = z.infer<typeof modbusIdentitySchema>;
+  type: z.enum(['string', 'u16', 'u32']).default('string'),
+  /** Registers of a string. */
+  words: z.number().int().min(1).max(MAX_REGISTERS_PER_READ).optional(),
+}).superRefine((f, ctx) => {
+  if (f.type === 'string' && f.words === undefined) ctx.addIssue({ code: 'custom', path: ['words'], message: 'a string needs words (registers, 2 characters each)' });
+  if (f.type !== 'string' && f.words !== undefined) ctx.addIssue({ code: 'custom', path: ['words'], message: `words is only for strings (${f.type} has ${WORDS_OF_TYPE[f.type]})` });
+  const words = f.type === 'string' ? f.words ?? 1 : WORDS_OF_TYPE[f.type];
+  if (f.address + words - 1 > LAST_ADDRESS) ctx.addIssue({ code: 'custom', path: ['address'], message: 'runs beyond the last Modbus address 65535' });
+});
+export type ModbusIdentitySource = z.infer<typeof modbusIdentitySourceSchema>;
+
+/**
+ * `identity:` of a Modbus profile: identity field → registers. The older list form
+ * (`- { field: serial, table, address, words }`) is read as the same map.
+ */
+export const modbusIdentitySchema = z.preprocess(
+  (v) => (Array.isArray(v) ? Object.fromEntries(v.map((e) => {
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) return ['', e];
+    const { field, ...source } = e as Record<string, unknown>;
+    return [String(field), source];
+  })) : v),
+  identityMapSchema(modbusIdentitySourceSchema),
+);
 
 /** Profile-level Modbus settings (merged into the profile object of `protocol: modbus`). */
 export const modbusProfileFields = {
@@ -90,6 +113,7 @@ export const modbusProfileFields = {
    * device is known to answer the whole range (default 0: reads never touch an address not in the profile).
    */
   maxGap: z.number().int().min(0).max(MAX_REGISTERS_PER_READ - 1).optional(),
-  identity: z.array(modbusIdentitySchema).optional(),
+  /** Identity field → registers (see modbusIdentitySourceSchema). */
+  identity: modbusIdentitySchema.optional(),
   points: z.array(modbusPointSchema).min(1),
 };

@@ -4,7 +4,8 @@
  * gets a reading, and what was wrong is said in `problems` for the log.
  */
 import { z } from 'zod';
-import type { SampleQuality } from '../../../server/contracts/ingest.ts';
+import type { DeviceIdentity, SampleQuality } from '../../../server/contracts/ingest.ts';
+import { normalizeIdentity, type IdentityField, type RawIdentity } from '../../identity.ts';
 import type { MqttProfile } from '../../profile.ts';
 import type { RawReading } from '../types.ts';
 
@@ -18,6 +19,8 @@ export interface DecodedPayload {
   readings: RawReading[];
   /** Why points are not ok (or why the time was not used), e.g. `not JSON: Unexpected end of JSON input`. */
   problems: string[];
+  /** What the message says about the device (the profile's `identity` paths), when it says anything. */
+  identity?: DeviceIdentity;
 }
 
 const finiteNumber = z.number().finite();
@@ -92,7 +95,19 @@ export function decodePayload(profile: MqttProfile, payload: Buffer | string, re
     const scaled = p.scale !== undefined ? parsed.data * p.scale : parsed.data;
     return { metric: p.metric, ...qualityOf(scaled, p) };
   });
-  return { ts, readings, problems };
+  const identity = identityOf(profile, doc);
+  return { ts, readings, problems, ...(identity ? { identity } : {}) };
+}
+
+/** Identity fields at the profile's paths: strings and numbers only (anything else is left out). */
+function identityOf(profile: MqttProfile, doc: unknown): DeviceIdentity | undefined {
+  if (!profile.identity) return undefined;
+  const raw: RawIdentity = {};
+  for (const [field, path] of Object.entries(profile.identity) as Array<[IdentityField, string | undefined]>) {
+    const value = path === undefined ? undefined : at(doc, path);
+    if (typeof value === 'string' || typeof value === 'number') raw[field] = value;
+  }
+  return normalizeIdentity(raw);
 }
 
 /** `online` / `offline` by the profile's words (surrounding whitespace and case ignored); else undefined. */

@@ -19,7 +19,8 @@
  */
 import { createHash } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { DeviceDecl, PointDecl, Sample } from '../../../server/contracts/ingest.ts';
+import type { DeviceDecl, DeviceIdentity, PointDecl, Sample } from '../../../server/contracts/ingest.ts';
+import { sameIdentity } from '../../identity.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
 import type { MqttProfile } from '../../profile.ts';
 import type { RawReading } from '../types.ts';
@@ -186,8 +187,10 @@ export class MqttSubscriber {
     return r;
   }
 
-  private emit(device: string, route: MqttRoute, ts: string, readings: RawReading[]): void {
+  private emit(device: string, route: MqttRoute, ts: string, readings: RawReading[], identity?: DeviceIdentity): void {
     const r = this.resolve(device, route);
+    // A device that says who it is in its messages is declared with that identity from then on.
+    if (identity && !sameIdentity(identity, r.decl.identity)) r.decl = { ...r.decl, identity };
     const samples = readings.map((x): Sample => ({ point: `${device}/${x.metric}`, ts, value: x.value, quality: x.quality === 'ok' && x.value === null ? 'sentinel' : x.quality }));
     this.opts.onSamples(r.decl, r.points, samples);
   }
@@ -319,7 +322,7 @@ export class MqttSubscriber {
       if (decoded.readings.some((r) => r.quality === 'sentinel')) this.counters.rejected++;
       this.logOnce(device, { device, topic, reason: decoded.problems.join('; ') }, 'MQTT payload rejected; affected points recorded as sentinel');
     }
-    this.emit(device, route, decoded.ts, decoded.readings);
+    this.emit(device, route, decoded.ts, decoded.readings, decoded.identity);
   }
 
   private logOnce(device: string, obj: object, msg: string): void {

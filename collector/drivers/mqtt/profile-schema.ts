@@ -5,7 +5,7 @@
  * the sensor's last will) — as data, validated at load time.
  */
 import { z } from 'zod';
-import { commonPointFields } from '../../profile-common.ts';
+import { commonPointFields, identityMapSchema } from '../../profile-common.ts';
 
 /** One topic level: a literal, `+` / `+name` (one level, named = captured) or `#` (the rest, last only). */
 const LEVEL = /^(?:\+[a-z][a-z0-9_]*|\+|#|[^+#/]+)$/;
@@ -113,6 +113,11 @@ export const mqttProfileFields = {
   availability: mqttAvailabilitySchema.optional(),
   /** An online device silent for this long is recorded as `stale` (default: three poll intervals of the target). */
   staleAfterS: z.number().positive().max(86_400).optional(),
+  /**
+   * Identity field → JSON path in the data payload (e.g. `serial: device.serial`), for devices that say who
+   * they are in their messages; taken from every message that carries it.
+   */
+  identity: identityMapSchema(jsonPath).optional(),
   points: z.array(mqttPointSchema).min(1),
 };
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { EVENT_SEVERITIES } from '../../../server/contracts/ingest.ts';
-import { commonPointFields, metricName } from '../../profile-common.ts';
+import { commonPointFields, identityMapSchema, metricName } from '../../profile-common.ts';
 
 export const numericOid = z.string().regex(/^\.?\d+(\.\d+)+$/, 'numeric OID such as 1.3.6.1.2.1.33.1.4.1.0')
   .transform((oid) => (oid.startsWith('.') ? oid.slice(1) : oid));
@@ -172,6 +172,12 @@ export const snmpProfileFields = {
   traps: z.array(snmpTrapSchema).max(500).optional(),
   /** GETBULK max-repetitions of table walks (default 25). */
   maxRepetitions: z.number().int().min(1).max(MAX_REPETITIONS).optional(),
+  /**
+   * Identity field → scalar instance OID (e.g. `sysDescr: 1.3.6.1.2.1.1.1.0`), read in one GET when polling
+   * starts and every identityIntervalMs. Text from OCTET STRINGs, dotted OIDs from OBJECT IDENTIFIERs;
+   * outletCount from an integer. Objects the agent does not have are left out.
+   */
+  identity: identityMapSchema(numericOid).optional(),
 };
 
 /** SNMPv3 USM user of a target (authPriv), as a collector config or the simulator lists it. */

@@ -5,6 +5,7 @@
  * not the number of values, was what the collector's CPU went on.
  */
 import * as snmp from 'net-snmp';
+import type { IdentityField, RawIdentity } from '../../identity.ts';
 import type { Logger } from '../../logger.ts';
 import type { Profile } from '../../profile.ts';
 import { allPoints, type Driver, type PollTarget, type RawReading, type SnmpV3User } from '../types.ts';
@@ -78,6 +79,25 @@ export class SnmpDriver implements Driver {
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  async readIdentity(target: PollTarget, profile: Profile, signal: AbortSignal): Promise<RawIdentity | undefined> {
+    if (profile.protocol !== 'snmp' || !profile.identity) return undefined;
+    const fields = Object.entries(profile.identity).filter((e): e is [IdentityField, string] => e[1] !== undefined);
+    const session = this.session(target);
+    const out: RawIdentity = {};
+    for (let i = 0; i < fields.length; i += this.maxOidsPerRequest) {
+      signal.throwIfAborted();
+      const chunk = fields.slice(i, i + this.maxOidsPerRequest);
+      // The session is shared with the polls, which may be in flight: an abort or a failure only ends this
+      // read (the request times out by itself), never the session or the requests of a poll.
+      const varbinds = await untilAborted(get(session, chunk.map(([, oid]) => oid)), signal);
+      chunk.forEach(([field], j) => {
+        const value = identityValue(varbinds[j]);
+        if (value !== undefined) out[field] = value;
+      });
+    }
+    return out;
   }
 
   private async walkTables(session: snmp.Session, target: PollTarget, profile: Extract<Profile, { protocol: 'snmp' }>, signal: AbortSignal): Promise<WalkedColumns> {
@@ -185,6 +205,26 @@ function get(session: snmp.Session, oids: string[]): Promise<snmp.Varbind[]> {
       else resolve(varbinds ?? []);
     });
   });
+}
+
+/** `promise`, or a rejection as soon as `signal` aborts (the work behind the promise is left to finish). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Text of an OCTET STRING, dotted OBJECT IDENTIFIER, number of an integer; undefined for noSuchObject, noSuchInstance and endOfMibView. */
+function identityValue(vb: snmp.Varbind | undefined): string | number | undefined {
+  if (!vb || snmp.isVarbindError(vb)) return undefined;
+  const value: unknown = vb.value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (typeof value === 'string' || typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  return undefined;
 }
 
 function v3User(user: SnmpV3User): snmp.User {

@@ -5,7 +5,10 @@ import { readers } from '../../middlewares/auth.ts';
 export const deviceView = z.object({
   name: z.string(), kind: z.string(), protocol: z.string(), address: z.string().nullable(),
   vendor: z.string().nullable(), model: z.string().nullable(), profile: z.string().nullable(),
-  collector: z.string().nullable(), createdAt: z.string(),
+  collector: z.string().nullable(),
+  identity: z.record(z.string(), z.union([z.string(), z.number()])).nullable()
+    .openapi({ description: 'what the device reported about itself (sysDescr, sysObjectId, vendor, model, serial, firmware, outletCount)' }),
+  createdAt: z.string(),
 }).openapi('Device');
 
 export const listDevicesRoute = createRoute({
