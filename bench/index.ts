@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   sim: async () => (await import('./sim.ts')).simBench,
   poll: async () => (await import('./poll.ts')).pollBench,
   query: async () => (await import('./query.ts')).queryBench,
+  cmdb: async () => (await import('./cmdb.ts')).cmdbBench,
 };
 
 export function machine(): string {

@@ -15,6 +15,7 @@ import type { AppDeps } from './lib/context.ts';
 import { createRouter } from './lib/create-router.ts';
 import { errorJson, errorResponses } from './lib/errors.ts';
 import { authenticate, readers } from './middlewares/auth.ts';
+import { cmdbRouter } from './routes/cmdb/cmdb.index.ts';
 import { collectorsRouter } from './routes/collectors/collectors.index.ts';
 import { devicesRouter } from './routes/devices/devices.index.ts';
 import { eventsRouter } from './routes/events/events.index.ts';
@@ -62,7 +63,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}) {
   app.use('/api/*', authenticate());
   app.use('/metrics', authenticate());
 
-  for (const router of [healthRouter, sessionRouter, tokensRouter, ingestRouter, collectorsRouter, devicesRouter, eventsRouter, pointsRouter, latestRouter, seriesRouter, streamRouter]) {
+  for (const router of [healthRouter, sessionRouter, tokensRouter, ingestRouter, collectorsRouter, devicesRouter, eventsRouter, pointsRouter, latestRouter, seriesRouter, streamRouter, cmdbRouter]) {
     app.route('/', router);
   }
 
@@ -70,7 +71,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'kiban_session' });
   app.doc31('/api/v1/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'Kiban API', version: deps.version, description: 'Kiban DCIM: ingest, devices, points and time series.' },
+    info: { title: 'Kiban API', version: deps.version, description: 'Kiban DCIM: ingest, devices, points and time series; the configuration model (CMDB).' },
     security: [{ bearer: [] }, { session: [] }],
   });
 

@@ -7,6 +7,9 @@ import path from 'node:path';
 import { startCollector, targetsFromSim, type CollectorHandle } from '../collector/index.ts';
 import { openDb, type Db } from '../db/client.ts';
 import { startSim, type SimHandle } from '../firmware-sims/index.ts';
+import { ciCount } from '../db/queries/cmdb.ts';
+import { applyPlan } from './domain/cmdb/apply.ts';
+import { sitePlan } from './domain/cmdb/site-plan.ts';
 import { issueToken, startServer, type RunningServer } from './index.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { ensureWebBuilt, webDistDir } from './web-build.ts';
@@ -20,6 +23,8 @@ export interface DemoOptions {
   simPort?: number;
   adminToken?: string;
   pollIntervalMs?: number;
+  /** How often the collector re-reads what each device says about itself (default 10 min). */
+  identityIntervalMs?: number;
   simTickMs?: number;
   /** MQTT broker for the simulated rack sensors; unset = an embedded broker on a free port. */
   mqttUrl?: string;
@@ -56,12 +61,19 @@ export async function startDemo(opts: DemoOptions): Promise<Demo> {
     cleanups.push(() => server.close());
     const sim = await startSim({ host: '127.0.0.1', controlPort: opts.simPort ?? 0, snmpPort: 0, tickMs: opts.simTickMs, mqttUrl: opts.mqttUrl });
     cleanups.push(() => sim.stop());
+    // The simulated site described as CIs, through the same import path as NetBox and CSV, once: a restart
+    // keeps what people changed since.
+    if (await ciCount(db) === 0) {
+      const result = await applyPlan(db, sitePlan(sim.spec, { collector: 'demo-collector' }), { actor: 'demo', mode: 'all-or-nothing' });
+      progress(`configuration: ${result.created} CIs and ${result.relationsCreated} relationships of the simulated site`);
+    }
     // The collector runs with its own least-privilege token, rotated at every start.
     const collectorToken = await issueToken(db, 'demo-collector', 'collector');
     const targets = (await targetsFromSim(sim.controlUrl)).map((t) => ({ ...t, intervalMs: opts.pollIntervalMs ?? t.intervalMs }));
     const collector = await startCollector({
       name: 'demo-collector', serverUrl: server.url, token: collectorToken,
       outboxDir: path.join(opts.dataDir, 'outbox'), targets, logger: logger.child({ component: 'collector' }),
+      ...(opts.identityIntervalMs !== undefined ? { identityIntervalMs: opts.identityIntervalMs } : {}),
     });
     cleanups.push(() => collector.stop());
     return { url: server.url, adminToken, adminTokenGenerated: !opts.adminToken, db, server, sim, collector, stop };

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './lib/logger.ts';
 import { ServerMetrics } from './lib/metrics.ts';
 import { hashSecret, newSecret } from './lib/secrets.ts';
 import { KIBAN_VERSION } from './version.ts';
+import { ensureStarterModels } from './domain/cmdb/starter-models.ts';
 
 export const defaultWebDist = fileURLToPath(new URL('../web/dist', import.meta.url));
 
@@ -51,6 +52,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const port = opts.port ?? 8080;
   const logger = opts.logger ?? createLogger();
   const bus = new LiveBus();
+  await ensureStarterModels(opts.db);
   const app = createApp(
     { db: opts.db, logger, bus, metrics: new ServerMetrics(), version: KIBAN_VERSION, sessionTtlMs: opts.sessionTtlMs ?? 12 * 3_600_000 },
     { webDist: opts.webDist ?? defaultWebDist },

@@ -88,6 +88,35 @@ describe('the UPS reaches the database and the API', () => {
   });
 });
 
+describe('the demo site is described as configuration items', () => {
+  it('every simulated device, and so every point, belongs to a CI; the UPS CI shows its live values', async () => {
+    const simDevices = (await (await fetch(`${stack.demo.sim.controlUrl}/sim/v1/devices`)).json()).items as Array<{ id: string }>;
+    // Wait until the collector has declared every simulated device.
+    const declared = await waitFor(async () => {
+      const { items } = await (await api(stack, '/api/v1/devices')).json();
+      const names = new Set(items.map((d: { name: string }) => d.name));
+      return simDevices.every((d) => names.has(d.id)) ? items as Array<{ name: string }> : undefined;
+    }, 30_000);
+    const owner = new Map<string, string>();
+    for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+      const page = await (await api(stack, `/api/v1/cis?limit=1000${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      for (const ci of page.items) for (const d of ci.devices) owner.set(d, ci.key);
+      cursor = page.next;
+    }
+    const unlinked = declared.map((d) => d.name).filter((n) => !owner.has(n));
+    expect(unlinked).toEqual([]);
+    const points = (await (await api(stack, '/api/v1/points')).json()).items as Array<{ device: string }>;
+    expect(points.filter((p) => !owner.has(p.device))).toEqual([]);
+    // Both faces of a UPS (SNMP and Modbus) are one CI, whose points carry live values.
+    expect(owner.get(stack.upsDevice)).toBe(owner.get(`${stack.upsDevice}-modbus`));
+    const upsPoints = await waitFor(async () => {
+      const { items } = await (await api(stack, `/api/v1/cis/${owner.get(stack.upsDevice)}/points`)).json();
+      return items.some((p: { value: number | null }) => p.value !== null) ? items : undefined;
+    });
+    expect(upsPoints.find((p: { metric: string }) => p.metric === 'output.l1.power')).toMatchObject({ unit: 'W', quality: 'ok' });
+  });
+});
+
 describeTier(snmpToolsTier(), "net-snmp's own client agrees with Kiban", () => {
   it('snmpget of upsOutputPercentLoad equals the value the collector stored within one poll', async () => {
     const ups = stack.demo.sim.devices.find((d) => d.id === stack.upsDevice)!;

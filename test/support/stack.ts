@@ -14,10 +14,10 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(opts: { pollIntervalMs?: number; simTickMs?: number; dataDir?: string; keepData?: boolean } = {}): Promise<Stack> {
+export async function startStack(opts: { pollIntervalMs?: number; identityIntervalMs?: number; simTickMs?: number; dataDir?: string; keepData?: boolean } = {}): Promise<Stack> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'kiban-stack-'));
   const demo = await startDemo({
-    dataDir, port: 0, simPort: 0, pollIntervalMs: opts.pollIntervalMs ?? 1000, simTickMs: opts.simTickMs,
+    dataDir, port: 0, simPort: 0, pollIntervalMs: opts.pollIntervalMs ?? 1000, simTickMs: opts.simTickMs, identityIntervalMs: opts.identityIntervalMs,
     logger: silentLogger(),
   });
   return {
