@@ -5,7 +5,7 @@ CREATE TABLE "ci_devices" (
 --> statement-breakpoint
 CREATE TABLE "ci_history" (
 	"id" bigserial PRIMARY KEY NOT NULL,
-	"at" timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+	"at" timestamp with time zone DEFAULT now() NOT NULL,
 	"actor" text NOT NULL,
 	"source" text NOT NULL,
 	"entity" text NOT NULL,

@@ -533,11 +533,15 @@ export async function locationRows(q: Queryable, types: readonly string[]): Prom
 
 export interface CiPointRow { pointId: number; key: string; device: string; metric: string; unit: string; role: string | null; description: string | null }
 
+/** Points of the CI's own devices, then of the CIs it is monitored by (a rack's sensor, a utility's meter). */
 export async function pointsOfCi(q: Queryable, ciId: number): Promise<CiPointRow[]> {
   const rows = await q.query<any>(
     `select p.id, d.name || '/' || p.metric as key, d.name as device, p.metric, p.unit, p.role, p.description
-       from ci_devices cd join devices d on d.name = cd.device join points p on p.device_id = d.id
-      where cd.ci_id = $1 order by d.name, p.metric`, [ciId]);
+       from (select $1::int4 as ci_id, 0 as rank
+             union all
+             select to_id, 1 from ci_relations where from_id = $1 and kind = 'monitored_by') owner
+       join ci_devices cd on cd.ci_id = owner.ci_id join devices d on d.name = cd.device join points p on p.device_id = d.id
+      order by owner.rank, d.name, p.metric`, [ciId]);
   return rows.map((r) => ({ pointId: Number(r.id), key: r.key, device: r.device, metric: r.metric, unit: r.unit, role: r.role, description: r.description }));
 }
 

@@ -93,7 +93,8 @@ export const ciRelations = pgTable('ci_relations', {
 /** Every change to a CI, relation or model: who, when, before and after (JSON snapshots). */
 export const ciHistory = pgTable('ci_history', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
-  at: timestamp('at', { withTimezone: true }).notNull().default(sql`clock_timestamp()`),
+  /** Transaction time: every entry of one change carries the same instant, so an as-of query sees all or none of it. */
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   actor: text('actor').notNull(),
   source: text('source').notNull(),
   entity: text('entity').notNull(),
