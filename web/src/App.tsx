@@ -1,5 +1,7 @@
 import { Match, Show, Switch, onMount } from 'solid-js';
 import { UpsPage } from './features/ups/UpsPage.tsx';
+import { CmdbPage } from './features/cmdb/CmdbPage.tsx';
+import { CMDB_HREF, UPS_HREF, currentRoute } from './features/cmdb/route.ts';
 import { SignInForm } from './features/session/SignInForm.tsx';
 import { t } from './i18n/index.ts';
 import { restoreSession, session, signOut } from './stores/session.ts';
@@ -21,6 +23,12 @@ export function App() {
           <span class="brand-name">{t('app.name')}</span>
           <span class="brand-tagline">{t('app.tagline')}</span>
         </div>
+        <Show when={user()}>
+          <nav class="area-nav" aria-label={t('nav.label')}>
+            <a href={UPS_HREF} aria-current={currentRoute().area === 'ups' ? 'page' : undefined}>{t('nav.ups')}</a>
+            <a href={CMDB_HREF} data-testid="nav-cmdb" aria-current={currentRoute().area === 'cmdb' ? 'page' : undefined}>{t('nav.cmdb')}</a>
+          </nav>
+        </Show>
         <span class="spacer" />
         <Show when={user()}><ConnectionIndicator /></Show>
         <LanguageToggle />
@@ -41,6 +49,9 @@ export function App() {
         </Match>
         <Match when={session().status === 'signedOut'}>
           <SignInForm />
+        </Match>
+        <Match when={user() && currentRoute().area === 'cmdb'}>
+          <CmdbPage ciKey={(currentRoute() as { ciKey?: string }).ciKey} />
         </Match>
         <Match when={user()}>
           <UpsPage />
