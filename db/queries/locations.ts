@@ -1,19 +1,23 @@
-/** Locations (room → row → rack) as the live stream needs them: which devices sit at or below one. */
+/**
+ * Locations as the live stream and the latest-values API need them: a location is any configuration item of
+ * the CMDB (a site, room, row, rack — or a UPS), and the devices "at" it are the collector devices of it and
+ * of every CI located below it.
+ */
 import type { Db } from '../client.ts';
 
 /**
- * Names of the devices placed at any of `locationIds` or anywhere below them (a room's rows and racks), and
- * which of the ids exist at all.
+ * Names of the collector devices of the CIs `locationIds` (CI ids) and of every CI located below them, and which of
+ * the ids exist at all.
  */
 export async function devicesUnderLocations(db: Db, locationIds: number[]): Promise<{ devices: string[]; found: number[] }> {
   if (locationIds.length === 0) return { devices: [], found: [] };
   const rows = await db.query<{ device: string | null; root: number }>(
     `with recursive tree(id, root) as (
-       select id, id from locations where id = any($1::int4[])
+       select id, id from cis where id = any($1::int4[])
        union all
-       select l.id, t.root from locations l join tree t on l.parent_id = t.id
+       select c.id, t.root from cis c join tree t on c.parent_id = t.id
      )
-     select d.name as device, t.root from tree t left join devices d on d.location_id = t.id`,
+     select d.device, t.root from tree t left join ci_devices d on d.ci_id = t.id`,
     [locationIds],
   );
   const devices = new Set<string>();
@@ -26,27 +30,30 @@ export async function devicesUnderLocations(db: Db, locationIds: number[]): Prom
 }
 
 /**
- * Location references (a numeric id or a name) → ids. A name may match several locations (racks of different
- * rows share names): those come back in `ambiguous`; references matching nothing in `unknown`.
+ * Location references → CI ids: a numeric id, a CI key, or a CI name. A name may match several CIs (racks of
+ * different rows share names): those come back in `ambiguous`; references matching nothing in `unknown`.
  */
 export async function locationIdsByRef(db: Db, refs: string[]): Promise<{ ids: number[]; unknown: string[]; ambiguous: Array<{ ref: string; ids: number[] }> }> {
   if (refs.length === 0) return { ids: [], unknown: [], ambiguous: [] };
-  const rows = await db.query<{ ref: string; id: number }>(
-    `select r.ref, l.id from unnest($1::text[]) as r(ref)
-       join locations l on case when r.ref ~ '^[0-9]{1,9}$' then l.id = r.ref::int4 else l.name = r.ref end
-      order by l.id`,
+  const rows = await db.query<{ ref: string; id: number; by_key: boolean }>(
+    `select r.ref, c.id, (c.key = r.ref) as by_key from unnest($1::text[]) as r(ref)
+       join cis c on case when r.ref ~ '^[0-9]{1,9}$' then c.id = r.ref::int4 else c.key = r.ref or c.name = r.ref end
+      order by c.id`,
     [refs],
   );
-  const byRef = new Map<string, number[]>();
-  for (const r of rows) byRef.set(r.ref, [...(byRef.get(r.ref) ?? []), Number(r.id)]);
+  const byRef = new Map<string, Array<{ id: number; byKey: boolean }>>();
+  for (const r of rows) byRef.set(r.ref, [...(byRef.get(r.ref) ?? []), { id: Number(r.id), byKey: Boolean(r.by_key) }]);
   const ids = new Set<number>();
   const unknown: string[] = [];
   const ambiguous: Array<{ ref: string; ids: number[] }> = [];
   for (const ref of refs) {
     const found = byRef.get(ref) ?? [];
-    if (found.length === 0) unknown.push(ref);
-    else if (found.length > 1) ambiguous.push({ ref, ids: found });
-    else ids.add(found[0]);
+    // A key is unique and wins over names that happen to equal it.
+    const exact = found.filter((f) => f.byKey);
+    const matches = exact.length > 0 ? exact : found;
+    if (matches.length === 0) unknown.push(ref);
+    else if (matches.length > 1) ambiguous.push({ ref, ids: matches.map((m) => m.id) });
+    else ids.add(matches[0].id);
   }
   return { ids: [...ids], unknown, ambiguous };
 }

@@ -171,30 +171,39 @@ export async function latestByDevice(db: Db, device: string): Promise<LatestPoin
 export interface LocationMatch { id: number; name: string; kind: string; site: string }
 
 /**
- * Locations named by `ref`: a numeric id, or a location name (rooms, rows and racks of different sites or
- * parents may share a name, so several can match).
+ * CMDB CIs named by `ref`: a numeric id, a CI key, or a name (CIs of different rows or sites may share a
+ * name, so several can match; a key is unique and wins). `site` is the key of the top of its location chain.
  */
 export async function findLocations(db: Db, ref: string): Promise<LocationMatch[]> {
   const id = /^\d{1,9}$/.test(ref) ? Number(ref) : null;
-  const rows = await db.query<{ id: number; name: string; kind: string; site: string }>(
-    `select l.id, l.name, l.kind::text as kind, s.code as site from locations l join sites s on s.id = l.site_id
-      where ($1::int4 is not null and l.id = $1) or ($1::int4 is null and l.name = $2)
-      order by l.id limit 20`,
+  const rows = await db.query<{ id: number; name: string; kind: string; site: string; by_key: boolean }>(
+    `with recursive matches as (
+       select c.id, c.name, c.type, c.key = $2 as by_key from cis c
+        where ($1::int4 is not null and c.id = $1) or ($1::int4 is null and (c.key = $2 or c.name = $2))
+        limit 20
+     ), up(match_id, id, parent_id) as (
+       select m.id, c.id, c.parent_id from matches m join cis c on c.id = m.id
+       union all
+       select u.match_id, c.id, c.parent_id from up u join cis c on c.id = u.parent_id
+     )
+     select m.id, m.name, m.type as kind, m.by_key, (select c.key from up u join cis c on c.id = u.id where u.match_id = m.id and u.parent_id is null) as site
+       from matches m order by m.id`,
     [id, ref],
   );
-  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+  const exact = rows.filter((r) => r.by_key);
+  return (exact.length > 0 ? exact : rows).map((r) => ({ id: Number(r.id), name: r.name, kind: r.kind, site: r.site ?? '' }));
 }
 
-/** The newest sample of every point of every device in a location or anywhere below it (room → row → rack). */
+/** The newest sample of every point of the collector devices of a CI and of every CI located below it (room → row → rack → …). */
 export async function latestByLocation(db: Db, locationId: number, limit = 10_000): Promise<LatestPointRow[]> {
   return latestRows(await db.query(
     `with recursive tree(id) as (
-       select id from locations where id = $1
+       select id from cis where id = $1
        union all
-       select l.id from locations l join tree t on l.parent_id = t.id
+       select c.id from cis c join tree t on c.parent_id = t.id
      )
      ${latestSelect}
-     where d.location_id in (select id from tree)
+     where d.name in (select cd.device from ci_devices cd join tree t on t.id = cd.ci_id)
      order by key limit $2`,
     [locationId, limit],
   ));

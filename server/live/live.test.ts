@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, upsBatch, type TestApp } from '../../test/support/app.ts';
+import { applyPlan } from '../domain/cmdb/apply.ts';
 import { SseReader } from '../../test/support/sse.ts';
 import { encodeMessage, RelayDecoder } from './pg-relay.ts';
 import { MAX_QUEUED_SAMPLES } from './stream-session.ts';
@@ -17,17 +18,25 @@ beforeAll(async () => {
   for (const d of ['lv-a', 'lv-b', 'lv-c']) {
     expect((await t.call('/api/v1/ingest', { method: 'POST', json: upsBatch(2, { device: d }), token: t.tokens.collector })).status).toBe(200);
   }
-  // Site → room → row → rack; lv-b sits in the rack, lv-c directly in the room.
-  const [site] = await t.db.query<{ id: number }>(`insert into sites (code, name) values ('s1', 'Site 1') returning id`);
-  const [room] = await t.db.query<{ id: number }>(`insert into locations (site_id, kind, name) values ($1, 'room', 'Hall A') returning id`, [site.id]);
-  const [row] = await t.db.query<{ id: number }>(`insert into locations (site_id, parent_id, kind, name) values ($1, $2, 'row', 'Row 1') returning id`, [site.id, room.id]);
-  const [rack] = await t.db.query<{ id: number }>(`insert into locations (site_id, parent_id, kind, name, height_u) values ($1, $2, 'rack', 'R01', 42) returning id`, [site.id, row.id]);
-  roomId = room.id; rackId = rack.id;
-  // A second row with another rack named R01: the name alone is ambiguous.
-  const [row2] = await t.db.query<{ id: number }>(`insert into locations (site_id, parent_id, kind, name) values ($1, $2, 'row', 'Row 2') returning id`, [site.id, room.id]);
-  await t.db.query(`insert into locations (site_id, parent_id, kind, name, height_u) values ($1, $2, 'rack', 'R01', 42)`, [site.id, row2.id]);
-  await t.db.query(`update devices set location_id = $1 where name = 'lv-b'`, [rack.id]);
-  await t.db.query(`update devices set location_id = $1 where name = 'lv-c'`, [room.id]);
+  // Site → room → row → rack in the CMDB; lv-b (a UPS) sits in the rack, lv-c directly in the room.
+  const result = await applyPlan(t.db, {
+    source: 'test', models: [], relations: [],
+    cis: [
+      { key: 's1', type: 'site', name: 'Site 1' },
+      { key: 'hall-a', type: 'room', name: 'Hall A', parent: 's1' },
+      { key: 'row-1', type: 'row', name: 'Row 1', parent: 'hall-a' },
+      { key: 'row-1-r01', type: 'rack', name: 'R01', parent: 'row-1', attributes: { uHeight: 42 } },
+      // A second row with another rack named R01: the name alone is ambiguous.
+      { key: 'row-2', type: 'row', name: 'Row 2', parent: 'hall-a' },
+      { key: 'row-2-r01', type: 'rack', name: 'R01', parent: 'row-2', attributes: { uHeight: 42 } },
+      { key: 'ups-lv-b', type: 'ups', name: 'UPS lv-b', parent: 'row-1-r01', devices: ['lv-b'], attributes: { ratedKva: 10, ratedKw: 9 } },
+      { key: 'ups-lv-c', type: 'ups', name: 'UPS lv-c', parent: 'hall-a', devices: ['lv-c'], attributes: { ratedKva: 10, ratedKw: 9 } },
+    ],
+  }, { actor: 'test', mode: 'all-or-nothing' });
+  expect(result.created).toBe(8);
+  const ids = await t.db.query<{ key: string; id: number }>(`select key, id from cis where key in ('hall-a', 'row-1-r01')`);
+  roomId = Number(ids.find((r) => r.key === 'hall-a')!.id);
+  rackId = Number(ids.find((r) => r.key === 'row-1-r01')!.id);
 });
 afterAll(async () => { await t.close(); });
 

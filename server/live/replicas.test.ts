@@ -12,6 +12,7 @@ import { describeTier, postgresTier } from '../../test/support/tiers.ts';
 import { issueToken, startServer, type RunningServer } from '../index.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { relayOf } from './pg-relay.ts';
+import { applyPlan } from '../domain/cmdb/apply.ts';
 
 describeTier(postgresTier(), 'live fan-out across replicas (PostgreSQL LISTEN/NOTIFY)', () => {
   let fresh: Awaited<ReturnType<typeof freshPostgresDatabase>>;
@@ -79,10 +80,17 @@ describeTier(postgresTier(), 'live fan-out across replicas (PostgreSQL LISTEN/NO
 
   it('a location subscription on B follows devices placed under it (names and ids resolve on PostgreSQL)', async () => {
     await ingest(a, upsBatch(2, { device: 'rep-loc' }));
-    const [site] = await dbA.query<{ id: number }>(`insert into sites (code, name) values ('p1', 'Site P') returning id`);
-    const [room] = await dbA.query<{ id: number }>(`insert into locations (site_id, kind, name) values ($1, 'room', 'Hall P') returning id`, [site.id]);
-    const [rack] = await dbA.query<{ id: number }>(`insert into locations (site_id, parent_id, kind, name) values ($1, $2, 'rack', 'P-R01') returning id`, [site.id, room.id]);
-    await dbA.query(`update devices set location_id = $1 where name = 'rep-loc'`, [rack.id]);
+    await applyPlan(dbA, {
+      source: 'test', models: [], relations: [],
+      cis: [
+        { key: 'p1', type: 'site', name: 'Site P' },
+        { key: 'hall-p', type: 'room', name: 'Hall P', parent: 'p1' },
+        { key: 'p-r01', type: 'rack', name: 'P-R01', parent: 'hall-p', attributes: { uHeight: 42 } },
+        { key: 'ups-rep-loc', type: 'ups', name: 'UPS rep-loc', parent: 'p-r01', devices: ['rep-loc'], attributes: { ratedKva: 10, ratedKw: 9 } },
+      ],
+    }, { actor: 'test', mode: 'all-or-nothing' });
+    const [room] = await dbA.query<{ id: number }>(`select id from cis where key = 'hall-p'`);
+    const [rack] = await dbA.query<{ id: number }>(`select id from cis where key = 'p-r01'`);
     const onB = await stream(b, `?location=${encodeURIComponent('Hall P')},${rack.id}`);
     expect(onB.of('ready')[0].data.subscribed.locations.sort()).toEqual([Number(room.id), Number(rack.id)].sort());
     await ingest(a, upsBatch(4, { device: 'rep-loc' }));

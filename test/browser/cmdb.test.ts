@@ -89,6 +89,9 @@ describe.skipIf(!hasChromium && !inCi)('CMDB pages in Chromium', () => {
     stack = await startStack({ pollIntervalMs: 1000 });
     // The demo documents its site as it starts; wait until the rack and the UPS are there.
     await waitFor(async () => (await api(stack, `/api/v1/cis/${RACK}`)).ok && (await api(stack, `/api/v1/cis/${UPS}`)).ok, 60_000);
+    // …and until the collector has reported every device, so the audit on the home page shows a settled site.
+    const simDevices = (await (await fetch(`${stack.demo.sim.controlUrl}/sim/v1/devices`)).json()).items.length as number;
+    await waitFor(async () => (await (await api(stack, '/api/v1/devices')).json()).items.length >= simDevices + 1, 60_000);
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   }, 180_000);
 

@@ -66,6 +66,11 @@ export class CmdbGraph {
 
   idOf(key: string): number | undefined { return this.byKey.get(key); }
 
+  /** Ties are broken by key, so an answer does not depend on the order relations were stored in. */
+  private before(a: number, b: number | undefined): boolean {
+    return b === undefined || byCodePoint(this.cis.get(a)?.key ?? '', this.cis.get(b)?.key ?? '') < 0;
+  }
+
   private suppliersOf(id: number, kind: string): GraphRelation[] {
     const list: GraphRelation[] = [];
     for (const rid of this.out.get(id) ?? []) { const r = this.relations.get(rid)!; if (r.kind === kind) list.push(r); }
@@ -140,7 +145,7 @@ export class CmdbGraph {
       for (const r of rels) {
         const l = levelOf(get(r.toId));
         if (l === 2) down++;
-        if (l > worst.level) worst = { level: l, via: r.toId };
+        if (l > worst.level || (l > 0 && l === worst.level && this.before(r.toId, worst.via))) worst = { level: l, via: r.toId };
       }
       if (rels.length > 0 && down === rels.length) return { level: 2, via: worst.via };
       return worst.level > 0 ? { level: 1, via: worst.via } : { level: 0 };
@@ -156,14 +161,14 @@ export class CmdbGraph {
       else if (container && container.power > 0) { next.power = container.power; next.viaPower = ci.parentId!; }
       for (const r of this.suppliersOf(id, 'part_of')) {
         const w = overall(get(r.toId));
-        if (w > next.power) { next.power = w; next.viaPower = r.toId; }
+        if (w > next.power || (w > 0 && w === next.power && this.before(r.toId, next.viaPower))) { next.power = w; next.viaPower = r.toId; }
       }
       const cooling = this.suppliersOf(id, 'cooled_by');
       if (cooling.length > 0) { const c = combine(cooling, (s) => Math.max(s.power, s.cooling) as Level); next.cooling = c.level; next.viaCooling = c.via; }
       else if (container && container.cooling > 0) { next.cooling = container.cooling; next.viaCooling = ci.parentId!; }
       for (const r of this.suppliersOf(id, 'depends_on')) {
         const d = overall(get(r.toId));
-        if (d > next.deps) { next.deps = d; next.viaDeps = r.toId; }
+        if (d > next.deps || (d > 0 && d === next.deps && this.before(r.toId, next.viaDeps))) { next.deps = d; next.viaDeps = r.toId; }
       }
       return next;
     };

@@ -15,14 +15,14 @@ export const latestItem = z.object({
 
 export const getLatestRoute = createRoute({
   method: 'get', path: '/api/v1/latest', tags: ['samples'], summary: 'Latest sample of each point, of a device, or of a location',
-  description: 'Give exactly one of points, device or location. location takes a location id or name and includes '
+  description: 'Give exactly one of points, device or location. location takes a CMDB CI key, id or name and includes '
     + 'every device placed there or below (a room includes its rows and racks).',
   middleware: [readers] as const,
   request: {
     query: z.object({
       points: pointList.optional(),
       device: z.string().min(1).max(128).optional().openapi({ description: 'device name' }),
-      location: z.string().min(1).max(128).optional().openapi({ description: 'location id or name (room, row or rack)', example: 'rack-a01' }),
+      location: z.string().min(1).max(128).optional().openapi({ description: 'a CMDB CI (key, id or name: a site, room, row, rack, …): the points of its collector devices and of every CI located below it', example: 'r1-a01' }),
     }),
   },
   responses: {

@@ -17,6 +17,7 @@ import {
 } from '../../domain/series/resolution.ts';
 import { openTestDb, type TestDb } from '../../../test/support/databases.ts';
 import { describeTier, postgresTier, type Tier } from '../../../test/support/tiers.ts';
+import { applyPlan } from '../../domain/cmdb/apply.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -112,17 +113,22 @@ function seriesContract(backend: string, tier: Tier) {
       const token = await issueToken(db, 'viewer', 'viewer');
       call = (path) => Promise.resolve(app.request(path, { headers: { authorization: `Bearer ${token}` } }));
 
-      await db.query(`insert into sites (code, name) values ('tky', 'Tokyo'), ('osk', 'Osaka')`);
-      await db.query(`insert into locations (site_id, kind, name) select id, 'room', 'room-1' from sites where code = 'tky'`);
-      await db.query(`insert into locations (site_id, parent_id, kind, name) select site_id, id, 'row', 'row-a' from locations where name = 'room-1'`);
-      await db.query(`insert into locations (site_id, parent_id, kind, name, height_u) select site_id, id, 'rack', 'rack-01', 42 from locations where name = 'row-a'`);
-      await db.query(`insert into locations (site_id, kind, name) select id, 'room', 'hall-b' from sites where code = 'osk'`);
-      await db.query(`insert into locations (site_id, parent_id, kind, name, height_u) select site_id, id, 'rack', 'rack-01', 42 from locations where name = 'hall-b'`);
-      await db.query(`insert into devices (name, site_id, location_id, kind, protocol)
-        select 'pdu-1', site_id, id, 'pdu', 'snmp' from locations where name = 'rack-01' and kind = 'rack' and parent_id is not null
-          and site_id = (select id from sites where code = 'tky')`);
-      await db.query(`insert into devices (name, site_id, location_id, kind, protocol)
-        select 'ups-1', site_id, id, 'ups', 'snmp' from locations where name = 'room-1'`);
+      await db.query(`insert into devices (name, kind, protocol) values ('pdu-1', 'pdu', 'snmp'), ('ups-1', 'ups', 'snmp')`);
+      // Two sites in the CMDB, each with a rack named rack-01; pdu-1 in Tokyo's, ups-1 in room-1.
+      await applyPlan(db, {
+        source: 'test', models: [], relations: [],
+        cis: [
+          { key: 'tky', type: 'site', name: 'Tokyo' },
+          { key: 'room-1', type: 'room', name: 'room-1', parent: 'tky' },
+          { key: 'row-a', type: 'row', name: 'row-a', parent: 'room-1' },
+          { key: 'tky-rack-01', type: 'rack', name: 'rack-01', parent: 'row-a', attributes: { uHeight: 42 } },
+          { key: 'osk', type: 'site', name: 'Osaka' },
+          { key: 'hall-b', type: 'room', name: 'hall-b', parent: 'osk' },
+          { key: 'osk-rack-01', type: 'rack', name: 'rack-01', parent: 'hall-b', attributes: { uHeight: 42 } },
+          { key: 'pdu-1', type: 'pdu', name: 'PDU 1', parent: 'tky-rack-01', devices: ['pdu-1'] },
+          { key: 'ups-1', type: 'ups', name: 'UPS 1', parent: 'room-1', devices: ['ups-1'], attributes: { ratedKva: 10, ratedKw: 9 } },
+        ],
+      }, { actor: 'test', mode: 'all-or-nothing' });
       await db.query(`insert into devices (name, kind, protocol) values ('crac-9', 'crac', 'modbus')`);
       await db.query(`insert into points (device_id, metric, unit, kind, role)
         select d.id, m.metric, m.unit, m.kind::point_kind, m.role from devices d
@@ -307,7 +313,7 @@ function seriesContract(backend: string, tier: Tier) {
       expect(await keys('device=pdu-1')).toEqual([P]); // the energy counter has no raw samples: omitted
       expect(await keys('location=room-1')).toEqual([P, 'ups-1/output.power']);
       expect(await keys('location=row-a')).toEqual([P]);
-      const [{ id }] = await t.db.query<{ id: number }>(`select id from locations where name = 'room-1'`);
+      const [{ id }] = await t.db.query<{ id: number }>(`select id from cis where key = 'room-1'`);
       expect(await keys(`location=${id}`)).toEqual([P, 'ups-1/output.power']);
       expect(await keys('location=hall-b')).toEqual([]);
       const res = await call('/api/v1/latest?device=ups-1');

@@ -12,7 +12,7 @@ const deviceList = z.string().min(1).max(20_000)
 const locationList = z.string().min(1).max(8_000)
   .transform((s) => [...new Set(s.split(',').map((k) => k.trim()).filter(Boolean))])
   .pipe(z.array(z.string().min(1).max(128)).min(1).max(SUBSCRIPTION_LIMITS.locations))
-  .openapi({ description: `comma-separated locations, each an id or a name (room, row or rack: every device placed there or below), at most ${SUBSCRIPTION_LIMITS.locations}`, example: '12,rack-a01' });
+  .openapi({ description: `comma-separated locations, each a CMDB CI key, id or name (a room, row, rack, …: the collector devices of it and of every CI located below it), at most ${SUBSCRIPTION_LIMITS.locations}`, example: 'r1,r1-a01' });
 
 export const streamRoute = createRoute({
   method: 'get', path: '/api/v1/stream', tags: ['samples'],
