@@ -1,14 +1,11 @@
 /**
- * The core physical model: where things are (site → room → row → rack), what is measured (devices and
- * their points) and the measurements themselves (samples). Richer CI types arrive with the CMDB issue.
+ * What is measured (devices and their points) and the measurements themselves (samples). Where things are
+ * and what they are is the CMDB (schema/cmdb.ts): a device belongs to a configuration item through ci_devices.
  */
-import { sql } from 'drizzle-orm';
 import {
-  doublePrecision, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, serial, smallint, text,
-  timestamp, unique, uniqueIndex, uuid,
+  doublePrecision, index, integer, jsonb, pgEnum, pgTable, primaryKey, serial, smallint, text, timestamp, unique, uuid,
 } from 'drizzle-orm/pg-core';
 
-export const locationKind = pgEnum('location_kind', ['room', 'row', 'rack']);
 export const pointKind = pgEnum('point_kind', ['gauge', 'counter']);
 
 export const sites = pgTable('sites', {
@@ -19,26 +16,10 @@ export const sites = pgTable('sites', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
-/** Rooms, rows and racks of a site as one tree: a row's parent is a room, a rack's parent is a row. */
-export const locations = pgTable('locations', {
-  id: serial('id').primaryKey(),
-  siteId: integer('site_id').notNull().references(() => sites.id, { onDelete: 'restrict' }),
-  parentId: integer('parent_id'),
-  kind: locationKind('kind').notNull(),
-  name: text('name').notNull(),
-  /** Rack height in rack units; null for rooms and rows. */
-  heightU: smallint('height_u'),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-}, (t) => [
-  foreignKey({ columns: [t.parentId], foreignColumns: [t.id], name: 'locations_parent_fk' }).onDelete('restrict'),
-  uniqueIndex('locations_site_parent_name_uq').on(t.siteId, sql`coalesce(${t.parentId}, 0)`, t.name),
-]);
-
 export const devices = pgTable('devices', {
   id: serial('id').primaryKey(),
   name: text('name').notNull().unique(),
   siteId: integer('site_id').references(() => sites.id, { onDelete: 'restrict' }),
-  locationId: integer('location_id').references(() => locations.id, { onDelete: 'set null' }),
   kind: text('kind').notNull(),
   protocol: text('protocol').notNull(),
   address: text('address'),

@@ -28,7 +28,7 @@ function storeContract(backend: string, tier: Tier, open: () => Promise<TestDb>)
       expect(db.kind).toBe(backend);
       const tables = await db.query<{ table_name: string }>(
         "select table_name from information_schema.tables where table_schema = 'public' order by 1");
-      expect(tables.map((r) => r.table_name)).toEqual(expect.arrayContaining(['sites', 'locations', 'devices', 'points', 'samples', 'ingest_batches', 'api_tokens', 'sessions']));
+      expect(tables.map((r) => r.table_name)).toEqual(expect.arrayContaining(['sites', 'devices', 'points', 'samples', 'ingest_batches', 'api_tokens', 'sessions', 'cis', 'ci_models', 'ci_relations', 'ci_devices', 'ci_history']));
     });
 
     it('upserts devices and points idempotently and keeps the latest declaration', async () => {
