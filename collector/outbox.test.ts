@@ -217,10 +217,15 @@ describe('outbox backfill merge', () => {
     expect(reopened.mergeable(files[2])).toBe(true);
     const merged = await reopened.mergeOldest(files.slice(2), limits);
     expect(merged?.mergedFrom).toEqual(files.slice(2));
-    // A refused connection proves it never arrived: mergeable again.
+    // A refused connection proves that attempt never arrived, not the earlier one (the server may have
+    // committed it and gone down before answering): still never merged.
     await reopened.beginSend(files[1]);
     reopened.endSend(files[1], false);
-    expect(reopened.mergeable(files[1])).toBe(true);
+    expect(reopened.mergeable(files[1])).toBe(false);
+    // A file whose only attempt was refused never reached anyone: mergeable again.
+    await reopened.beginSend(merged!.file);
+    reopened.endSend(merged!.file, false);
+    expect(reopened.mergeable(merged!.file)).toBe(true);
   });
 
   it('a crash during a merge leaves every sample in exactly one pending file', async () => {

@@ -119,6 +119,8 @@ export class Outbox {
   private readonly sending = new Set<string>();
   /** Files that were sent at least once and may be committed on the server (persisted in ATTEMPTED_FILE). */
   private readonly attempted = new Set<string>();
+  /** Files whose current send is their first attempt ever. */
+  private readonly firstAttempt = new Set<string>();
   private attemptedChain: Promise<void> = Promise.resolve();
   /** Files being merged right now (never dropped by the cap meanwhile). */
   private readonly merging = new Set<string>();
@@ -180,14 +182,20 @@ export class Outbox {
     this.sending.add(file);
     if (this.attempted.has(file)) return;
     this.attempted.add(file);
+    this.firstAttempt.add(file);
     await this.saveAttempted();
   }
 
-  /** The send of `file` ended; `reachedServer: false` (connection refused) means it surely was not committed. */
+  /**
+   * The send of `file` ended; `reachedServer: false` (connection refused) means THIS attempt surely was not
+   * committed. An earlier attempt that reached a server (and timed out, or lost its answer when the server
+   * went down) may still have been committed, so only a file's first attempt can be taken back.
+   */
   endSend(file: string, reachedServer: boolean): void {
     this.sending.delete(file);
     // Not persisted: should we crash first, the file merely stays "attempted", which is the safe side.
-    if (!reachedServer) this.attempted.delete(file);
+    if (!reachedServer && this.firstAttempt.has(file)) this.attempted.delete(file);
+    this.firstAttempt.delete(file);
   }
 
   /** Whether `file` may be merged with others: never sent (so the server cannot have it), not being sent. */

@@ -33,6 +33,7 @@ import { freshPostgresDatabase } from '../support/databases.ts';
 const OUTAGE_MS = Number(process.env.KIBAN_DRILL_OUTAGE_MS ?? 300_000);
 const INTERVAL_MS = 1000;
 const WARMUP_MS = 15_000;
+const DRAIN_TIMEOUT_MS = 3 * OUTAGE_MS / 2 + 60_000;
 /** Racks → 2 PDUs each, plus 2 SNMP UPS, 2 Modbus UPS cards, 1 CRAC and 4 meters: 51 polled devices. */
 const RACKS = 21;
 const COLLECTOR = 'drill-edge';
@@ -172,7 +173,10 @@ describe('drill: server outage, backfill and a collector crash lose nothing and 
     const secondStartedAt = Date.now();
 
     // 4. Wait until everything sealed before the second start has been acknowledged, then stop cleanly.
-    await waitUntil('the backlog to drain after the restart', 180_000, async () => {
+    // Generous on purpose: this drill proves nothing is lost or doubled, not how fast a backlog drains (that is
+    // measured by `kiban bench ingest`); alone on this machine the 300 s backlog drains in ~150 s, in the full
+    // suite on 2 shared cores it takes longer.
+    await waitUntil('the backlog to drain after the restart', DRAIN_TIMEOUT_MS, async () => {
       const left = (await pendingFiles(outboxDir)).filter((f) => Number(f.slice(0, 13)) < secondStartedAt);
       return left.length === 0;
     }, 500);
@@ -258,5 +262,5 @@ describe('drill: server outage, backfill and a collector crash lose nothing and 
     console.info(`outage drill (${pgUrl ? 'postgres' : 'embedded'}): outage ${OUTAGE_MS} ms, ${polledDevices.size} polled devices, ${expected.size} outage samples all stored once; `
       + `${backfill.length} backfill requests (${merged.length} merged), killed with ${pendingAtKill.length} batches pending, ${replayed} replay(s) recognised as duplicates; `
       + `ledger ${ledger.batches} batches / ${ledger.samples} samples = table ${table.n}; backlog gone ${Math.round((drainedAt - restartedAt.getTime()) / 1000)} s after the server restart`);
-  }, OUTAGE_MS + 300_000);
+  }, OUTAGE_MS + DRAIN_TIMEOUT_MS + 300_000);
 });
