@@ -4,24 +4,11 @@
  * impact and history, reads it in Japanese, watches a UPS's points update live, and edits a CI as an admin
  * (a field error from the server, a conflict with someone else's save, then a saved change in the history).
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ja } from '../../web/src/i18n/ja.ts';
+import { browserTierSkipped, failureScreenshot, launchChromium, newContext, screenshot, watchForErrors } from '../support/browser.ts';
 import { api, startStack, waitFor, type Stack } from '../support/stack.ts';
-
-const CHROMIUM_PATH = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run',
-  '--disable-quic', '--disable-component-update', '--disable-sync',
-];
-const hasChromium = existsSync(CHROMIUM_PATH);
-const inCi = process.env.CI === 'true';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const artifactsDir = resolve(repoRoot, 'test-artifacts/browser');
 
 /** CIs of the demo site (see the demo's CMDB description of the simulated data center). */
 const RACK = 'r1-a01';
@@ -29,34 +16,7 @@ const UPS = 'ups-a1';
 
 const TREE = '[data-testid="cmdb-tree"]';
 
-/** Full-page screenshot from the top (the sidebar is sticky, so a scrolled page would draw it mid-page). */
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: resolve(artifactsDir, name), fullPage: true });
-}
 const treeItem = (key: string) => `${TREE} li[data-key="${key}"]`;
-
-async function newContext(browser: Browser): Promise<BrowserContext> {
-  return browser.newContext({
-    viewport: { width: 1440, height: 1000 },
-    deviceScaleFactor: 1,
-    colorScheme: 'dark',
-    locale: 'en-US',
-  });
-}
-
-/** Uncaught page errors and console errors, except the HTTP statuses a test provokes on purpose. */
-function watchForErrors(page: Page, expectedStatuses: number[] = []): string[] {
-  const errors: string[] = [];
-  const expected = expectedStatuses.map((status) => `status of ${status} `);
-  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() !== 'error') return;
-    if (expected.some((text) => message.text().includes(text))) return;
-    errors.push(`console: ${message.text()}`);
-  });
-  return errors;
-}
 
 async function signInToCmdb(page: Page, stack: Stack): Promise<void> {
   await page.goto(`${stack.baseUrl}/#token=${encodeURIComponent(stack.adminToken)}`);
@@ -79,20 +39,18 @@ async function expandTreeTo(page: Page, stack: Stack, key: string): Promise<void
   await page.waitForSelector(treeItem(key));
 }
 
-describe.skipIf(!hasChromium && !inCi)('CMDB pages in Chromium', () => {
+describe.skipIf(browserTierSkipped)('CMDB pages in Chromium', () => {
   let stack: Stack;
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`Chromium not found at ${CHROMIUM_PATH}; the browser tier must run in CI`);
-    mkdirSync(artifactsDir, { recursive: true });
     stack = await startStack({ pollIntervalMs: 1000 });
     // The demo documents its site as it starts; wait until the rack and the UPS are there.
     await waitFor(async () => (await api(stack, `/api/v1/cis/${RACK}`)).ok && (await api(stack, `/api/v1/cis/${UPS}`)).ok, 60_000);
     // …and until the collector has reported every device, so the audit on the home page shows a settled site.
     const simDevices = (await (await fetch(`${stack.demo.sim.controlUrl}/sim/v1/devices`)).json()).items.length as number;
     await waitFor(async () => (await (await api(stack, '/api/v1/devices')).json()).items.length >= simDevices + 1, 60_000);
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {
@@ -174,7 +132,7 @@ describe.skipIf(!hasChromium && !inCi)('CMDB pages in Chromium', () => {
 
       expect(errors).toEqual([]);
     } catch (failure) {
-      await page.screenshot({ path: resolve(artifactsDir, 'cmdb-rack-failure.png'), fullPage: true }).catch(() => {});
+      await failureScreenshot(page, 'cmdb-rack-failure.png');
       throw failure;
     } finally {
       await context.close();
@@ -198,7 +156,7 @@ describe.skipIf(!hasChromium && !inCi)('CMDB pages in Chromium', () => {
       await screenshot(page, 'cmdb-ups-points.png');
       expect(errors).toEqual([]);
     } catch (failure) {
-      await page.screenshot({ path: resolve(artifactsDir, 'cmdb-ups-failure.png'), fullPage: true }).catch(() => {});
+      await failureScreenshot(page, 'cmdb-ups-failure.png');
       throw failure;
     } finally {
       await context.close();
@@ -248,7 +206,7 @@ describe.skipIf(!hasChromium && !inCi)('CMDB pages in Chromium', () => {
       await screenshot(page, 'cmdb-edit.png');
       expect(errors).toEqual([]);
     } catch (failure) {
-      await page.screenshot({ path: resolve(artifactsDir, 'cmdb-edit-failure.png'), fullPage: true }).catch(() => {});
+      await failureScreenshot(page, 'cmdb-edit-failure.png');
       throw failure;
     } finally {
       await context.close();

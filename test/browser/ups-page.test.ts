@@ -2,59 +2,25 @@
  * Browser tier: the real stack (simulators → collector → server → web/dist) in headless Chromium.
  * Skipped where Chromium is missing, except in CI, where a tier that cannot run is a failure.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserTierSkipped, failureScreenshot, launchChromium, newContext, screenshot, watchForErrors } from '../support/browser.ts';
 import { startStack, type Stack } from '../support/stack.ts';
-
-const CHROMIUM_PATH = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run',
-  '--disable-quic', '--disable-component-update', '--disable-sync',
-];
-const hasChromium = existsSync(CHROMIUM_PATH);
-const inCi = process.env.CI === 'true';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const artifactsDir = resolve(repoRoot, 'test-artifacts/browser');
 
 const CHART = '[data-testid="ups-chart"]';
 const POINT_ROWS = '[data-testid="points-table"] tbody tr[data-point]';
-
-async function newContext(browser: Browser): Promise<BrowserContext> {
-  return browser.newContext({
-    viewport: { width: 1440, height: 1000 },
-    deviceScaleFactor: 1,
-    colorScheme: 'dark',
-    locale: 'en-US',
-  });
-}
-
-/** Collects uncaught page errors and console errors so a broken UI fails loudly. */
-function watchForErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-  });
-  return errors;
-}
 
 async function plottedSamples(page: Page): Promise<number> {
   return Number(await page.getAttribute(CHART, 'data-samples'));
 }
 
-describe.skipIf(!hasChromium && !inCi)('UPS page in Chromium', () => {
+describe.skipIf(browserTierSkipped)('UPS page in Chromium', () => {
   let stack: Stack;
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`Chromium not found at ${CHROMIUM_PATH}; the browser tier must run in CI`);
-    mkdirSync(artifactsDir, { recursive: true });
     stack = await startStack({ pollIntervalMs: 1000 });
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {
@@ -118,10 +84,10 @@ describe.skipIf(!hasChromium && !inCi)('UPS page in Chromium', () => {
       expect(page.url()).not.toContain('token=');
       expect(page.url()).not.toContain(stack.adminToken);
 
-      await page.screenshot({ path: resolve(artifactsDir, 'ups-page.png'), fullPage: true });
+      await screenshot(page, 'ups-page.png');
       expect(errors).toEqual([]);
     } catch (failure) {
-      await page.screenshot({ path: resolve(artifactsDir, 'ups-page-failure.png'), fullPage: true }).catch(() => {});
+      await failureScreenshot(page, 'ups-page-failure.png');
       throw failure;
     } finally {
       await context.close();
@@ -135,7 +101,7 @@ describe.skipIf(!hasChromium && !inCi)('UPS page in Chromium', () => {
       await page.goto(stack.baseUrl);
       await page.waitForSelector('[data-testid="sign-in-form"]', { timeout: 15_000 });
       expect(await page.locator(POINT_ROWS).count()).toBe(0);
-      await page.screenshot({ path: resolve(artifactsDir, 'sign-in.png') });
+      await screenshot(page, 'sign-in.png', { fullPage: false });
 
       await page.fill('#api-token', 'not-a-valid-token');
       await page.click('[data-testid="sign-in-form"] button[type="submit"]');

@@ -10,7 +10,7 @@ import {
   type CiSnapshot, type CiWrite, type HistoryWrite, type RackOccupant,
 } from '../../../db/queries/cmdb.ts';
 import {
-  CI_TYPES, ciInput, ciModelInput, relationInput, type CiFields, type CiModelFields, type CiType, type ImportPlan,
+  ciInput, ciModelInput, relationInput, type CiFields, type CiModelFields, type CiType, type ImportPlan,
   type RelationFields, type RelationKind,
 } from './types.ts';
 import {
@@ -386,4 +386,3 @@ export async function deleteRelation(db: Db, id: number, opts: { actor: string; 
   });
 }
 
-export { CI_TYPES };
