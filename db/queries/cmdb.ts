@@ -4,6 +4,7 @@
  * caller runs them inside `db.atomic`, with the change and its history in one transaction.
  */
 import type { Db, DbKind, Queryable } from '../client.ts';
+import { pgTextArray } from './samples.ts';
 
 // ---------------------------------------------------------------- snapshots (what history records)
 
@@ -46,15 +47,6 @@ export async function ciSnapshotsByKey(q: Queryable, keys: string[]): Promise<Ma
   const rows = await q.query<{ id: number; snap: unknown }>(
     `select c.id, ${CI_SNAPSHOT} as snap from ${CI_FROM} where c.key = any($1::text[])`, [keys]);
   for (const r of rows) { const snap = parseJson<CiSnapshot>(r.snap); out.set(snap.key, { id: Number(r.id), snap }); }
-  return out;
-}
-
-export async function ciSnapshotsById(q: Queryable, ids: number[]): Promise<Map<number, CiSnapshot>> {
-  const out = new Map<number, CiSnapshot>();
-  if (ids.length === 0) return out;
-  const rows = await q.query<{ id: number; snap: unknown }>(
-    `select c.id, ${CI_SNAPSHOT} as snap from ${CI_FROM} where c.id = any($1::int4[])`, [ids]);
-  for (const r of rows) out.set(Number(r.id), parseJson<CiSnapshot>(r.snap));
   return out;
 }
 
@@ -401,26 +393,27 @@ export interface RelationView {
   feed: string | null; port: string | null; phase: string | null; note: string | null;
 }
 
-export async function relationsOf(q: Queryable, ciId: number): Promise<RelationView[]> {
-  const rows = await q.query<any>(
-    `select r.id, r.kind, f.key as from_key, f.type as from_type, f.name as from_name, t.key as to_key, t.type as to_type, t.name as to_name,
-            r.feed, r.port, r.phase, r.note
-       from ${RELATION_FROM} where r.from_id = $1 or r.to_id = $1
-      order by r.kind, (r.from_id = $1) desc, r.feed nulls last, t.key, f.key`, [ciId]);
-  return rows.map((r) => ({
+const RELATION_VIEW_SELECT = `select r.id, r.kind, f.key as from_key, f.type as from_type, f.name as from_name,
+  t.key as to_key, t.type as to_type, t.name as to_name, r.feed, r.port, r.phase, r.note from ${RELATION_FROM}`;
+
+function relationView(r: any): RelationView {
+  return {
     id: Number(r.id), kind: r.kind, from: { key: r.from_key, type: r.from_type, name: r.from_name }, to: { key: r.to_key, type: r.to_type, name: r.to_name },
     feed: r.feed, port: r.port, phase: r.phase, note: r.note,
-  }));
+  };
+}
+
+export async function relationsOf(q: Queryable, ciId: number): Promise<RelationView[]> {
+  const rows = await q.query<any>(
+    `${RELATION_VIEW_SELECT} where r.from_id = $1 or r.to_id = $1
+      order by r.kind, (r.from_id = $1) desc, r.feed nulls last, t.key, f.key`, [ciId]);
+  return rows.map(relationView);
 }
 
 export async function relationById(q: Queryable, id: number): Promise<RelationView | undefined> {
   const rows = await q.query<any>(
-    `select r.id, r.kind, f.key as from_key, f.type as from_type, f.name as from_name, t.key as to_key, t.type as to_type, t.name as to_name,
-            r.feed, r.port, r.phase, r.note from ${RELATION_FROM} where r.id = $1`, [id]);
-  return rows.map((r) => ({
-    id: Number(r.id), kind: r.kind, from: { key: r.from_key, type: r.from_type, name: r.from_name }, to: { key: r.to_key, type: r.to_type, name: r.to_name },
-    feed: r.feed, port: r.port, phase: r.phase, note: r.note,
-  }))[0];
+    `${RELATION_VIEW_SELECT} where r.id = $1`, [id]);
+  return rows.map(relationView)[0];
 }
 
 export async function ciCount(q: Queryable): Promise<number> {
@@ -481,8 +474,7 @@ export async function relationPath(q: Queryable, kind: string, fromKey: string, 
      )
      select path from walk w join cis c on c.id = w.id where c.key = $3 limit 1`, [kind, fromKey, toKey]);
   if (rows.length === 0) return undefined;
-  const p = rows[0].path;
-  return Array.isArray(p) ? p : String(p).replace(/^\{|\}$/g, '').split(',').map((s) => s.replace(/^"|"$/g, ''));
+  return pgTextArray(rows[0].path);
 }
 
 /** Whole relation graph of one kind (for validating a bulk import in memory). */
@@ -545,13 +537,6 @@ export async function pointsOfCi(q: Queryable, ciId: number): Promise<CiPointRow
   return rows.map((r) => ({ pointId: Number(r.id), key: r.key, device: r.device, metric: r.metric, unit: r.unit, role: r.role, description: r.description }));
 }
 
-/** Collector devices with no CI (monitored-by) and how many points each has. */
-export async function unlinkedDevices(db: Db): Promise<Array<{ name: string; kind: string; points: number }>> {
-  return (await db.query<any>(
-    `select d.name, d.kind, (select count(*)::int from points p where p.device_id = d.id) as points
-       from devices d where not exists (select 1 from ci_devices cd where cd.device = d.name) order by d.name`)).map((r) => ({ name: r.name, kind: r.kind, points: Number(r.points) }));
-}
-
 // ---------------------------------------------------------------- configuration audit inputs
 
 export interface AuditRows {
@@ -592,9 +577,8 @@ export async function auditRows(db: Db, outletMetricRegex: string): Promise<Audi
   const pduDevices = await db.query<any>(
     `select c.key as pdu_key, cd.device, (m.attributes->>'outletCount')::int as outlet_count
        from cis c join ci_devices cd on cd.ci_id = c.id left join ci_models m on m.id = c.model_id where c.type = 'pdu'`);
-  const arr = (v: unknown): string[] => (Array.isArray(v) ? v : String(v ?? '').replace(/^\{|\}$/g, '').split(',').filter(Boolean).map((x) => x.replace(/^"|"$/g, '')));
   return {
-    cis: cis.map((r) => ({ key: r.key, type: r.type, name: r.name, status: r.status, serial: r.serial, vendor: r.vendor, model: r.model, devices: arr(r.devices), attributes: parseJson(r.attributes) ?? {} })),
+    cis: cis.map((r) => ({ key: r.key, type: r.type, name: r.name, status: r.status, serial: r.serial, vendor: r.vendor, model: r.model, devices: pgTextArray(r.devices), attributes: parseJson(r.attributes) ?? {} })),
     outletLinks: outletLinks.map((r) => ({ pduKey: r.pdu_key, pduDevice: r.pdu_device, outlet: Number(r.port), ciKey: r.ci_key, ciStatus: r.status })),
     devices: devices.map((r) => ({ name: r.name, kind: r.kind, vendor: r.vendor, model: r.model, identity: parseJson(r.identity), lastSeen: r.last_seen ? new Date(r.last_seen) : null })),
     outletPower: outletPower.map((r) => ({ device: r.device, metric: r.metric, value: Number(r.value) })),

@@ -145,7 +145,7 @@ async function writeWithUnnest(db: Db, batch: Batch): Promise<WriteBatchResult> 
 }
 
 /** A text[] column as the driver hands it over: an array (postgres-js, PGlite) or its literal `{a,b}`. */
-function pgTextArray(v: string[] | string | null): string[] {
+export function pgTextArray(v: string[] | string | null): string[] {
   if (Array.isArray(v)) return v;
   if (!v || v === '{}') return [];
   return v.replace(/^\{|\}$/g, '').split(',').map((x) => x.replace(/^"|"$/g, ''));

@@ -12,10 +12,7 @@ import { sitePlan } from './site-plan.ts';
 
 const spec = generateSite({ racks: 2000, seed: 7 });
 const plan = sitePlan(spec);
-const graph = new CmdbGraph();
-const ids = new Map(plan.cis.map((c, i) => [c.key, i + 1]));
-plan.cis.forEach((c, i) => graph.upsertCi({ id: i + 1, key: c.key, type: c.type, name: c.name, status: 'active', parentId: c.parent ? ids.get(c.parent)! : null }));
-plan.relations.forEach((r, i) => graph.upsertRelation({ id: i + 1, kind: r.kind, fromId: ids.get(r.from)!, toId: ids.get(r.to)!, feed: r.feed ?? null, port: r.port ?? null }));
+const graph = CmdbGraph.fromPlan(plan);
 const id = (key: string) => { const v = graph.idOf(key); if (v === undefined) throw new Error(`no ${key}`); return v; };
 
 describe('a generated 2,000-rack site', () => {

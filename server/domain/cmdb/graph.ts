@@ -5,6 +5,7 @@
  * takes a second. The graph follows the database through the CMDB history (every write records one entry),
  * so it is kept current by replaying the entries after the last one it saw — see graph-cache.ts.
  */
+import type { ImportPlan } from './types.ts';
 export interface GraphCi { id: number; key: string; type: string; name: string; status: string; parentId: number | null }
 export interface GraphRelation { id: number; kind: string; fromId: number; toId: number; feed: string | null; port: string | null }
 
@@ -18,6 +19,18 @@ const SUPPLY_KINDS = new Set(['powered_by', 'cooled_by', 'depends_on', 'part_of'
 type Level = 0 | 1 | 2;
 
 export class CmdbGraph {
+  /**
+   * The graph an import plan describes, without a database (ids numbered in plan order): the reference the
+   * answers over the database are checked against in tests and in `kiban bench cmdb`.
+   */
+  static fromPlan(plan: Pick<ImportPlan, 'cis' | 'relations'>): CmdbGraph {
+    const graph = new CmdbGraph();
+    const ids = new Map(plan.cis.map((c, i) => [c.key, i + 1]));
+    plan.cis.forEach((c, i) => graph.upsertCi({ id: i + 1, key: c.key, type: c.type, name: c.name, status: c.status ?? 'active', parentId: c.parent ? ids.get(c.parent)! : null }));
+    plan.relations.forEach((r, i) => graph.upsertRelation({ id: i + 1, kind: r.kind, fromId: ids.get(r.from)!, toId: ids.get(r.to)!, feed: r.feed ?? null, port: r.port ?? null }));
+    return graph;
+  }
+
   readonly cis = new Map<number, GraphCi>();
   readonly byKey = new Map<string, number>();
   private readonly relations = new Map<number, GraphRelation>();

@@ -6,9 +6,10 @@ import { For, Show, batch, createEffect, createResource, on, onCleanup, untrack 
 import { createStore, reconcile } from 'solid-js/store';
 import { cmdbApi, type CiPoint } from '../../api/cmdb.ts';
 import type { SampleQuality, StreamSample } from '../../api/types.ts';
-import { formatAge, formatDateTime, formatValue, t, type MessageKey } from '../../i18n/index.ts';
+import { formatAge, formatDateTime, formatValue, t } from '../../i18n/index.ts';
 import { useClock } from '../../stores/clock.ts';
 import { connectLive } from '../../stores/liveStream.ts';
+import { OLD_SAMPLE_MS, QualityBadge } from '../../ui/QualityBadge.tsx';
 import { Loadable, settled } from './Loadable.tsx';
 
 interface LatestValue {
@@ -16,17 +17,6 @@ interface LatestValue {
   value: number | null;
   quality: SampleQuality;
 }
-
-const QUALITY_LABELS: Record<string, MessageKey> = {
-  ok: 'quality.ok',
-  stale: 'quality.stale',
-  comm_loss: 'quality.comm_loss',
-  sentinel: 'quality.sentinel',
-  out_of_range: 'quality.out_of_range',
-};
-
-/** A sample older than this is shown dimmed: the device may have stopped reporting. */
-const OLD_SAMPLE_MS = 60_000;
 
 export function CiPoints(props: { ciKey: string; revision: number }) {
   const now = useClock();
@@ -105,9 +95,7 @@ export function CiPoints(props: { ciKey: string; revision: number }) {
                           <td>
                             <Show when={sample()}>
                               {(current) => (
-                                <span class="quality" data-quality={current().quality}>
-                                  {t(QUALITY_LABELS[current().quality] ?? 'quality.unknown')}
-                                </span>
+                                <QualityBadge quality={current().quality} />
                               )}
                             </Show>
                           </td>

@@ -1,28 +1,10 @@
 /** Every point of the device with its latest value, quality and age, updated live. */
 import { For, Show } from 'solid-js';
-import type { Point, SampleQuality } from '../../api/types.ts';
-import { formatAge, formatDateTime, formatValue, t, type MessageKey } from '../../i18n/index.ts';
+import type { Point } from '../../api/types.ts';
+import { formatAge, formatDateTime, formatValue, t } from '../../i18n/index.ts';
 import { useClock } from '../../stores/clock.ts';
+import { OLD_SAMPLE_MS, QualityBadge } from '../../ui/QualityBadge.tsx';
 import { devicePoints } from '../../stores/devicePoints.ts';
-
-const QUALITY_LABELS: Record<string, MessageKey> = {
-  ok: 'quality.ok',
-  stale: 'quality.stale',
-  comm_loss: 'quality.comm_loss',
-  sentinel: 'quality.sentinel',
-  out_of_range: 'quality.out_of_range',
-};
-
-/** A sample older than this is shown dimmed: the device may have stopped reporting. */
-const OLD_SAMPLE_MS = 60_000;
-
-function QualityBadge(props: { quality: SampleQuality }) {
-  return (
-    <span class="quality" data-quality={props.quality}>
-      {t(QUALITY_LABELS[props.quality] ?? 'quality.unknown')}
-    </span>
-  );
-}
 
 function PointRow(props: { point: Point; nowMs: number }) {
   const latest = () => devicePoints.latest[props.point.key];
