@@ -13,6 +13,8 @@ const benches: Record<string, () => Promise<Bench>> = {
   poll: async () => (await import('./poll.ts')).pollBench,
   query: async () => (await import('./query.ts')).queryBench,
   cmdb: async () => (await import('./cmdb.ts')).cmdbBench,
+  chart: async () => (await import('./chart.ts')).chartBench,
+  floor: async () => (await import('./floor.ts')).floorBench,
 };
 
 export function machine(): string {

@@ -27,6 +27,9 @@ import { seriesRouter } from './routes/series/series.index.ts';
 import { sessionRouter } from './routes/session/session.index.ts';
 import { streamRouter } from './routes/stream/stream.index.ts';
 import { tokensRouter } from './routes/tokens/tokens.index.ts';
+import { siteViewRouter } from './routes/site-view/site-view.index.ts';
+import { racksRouter } from './routes/racks/racks.index.ts';
+import { overviewRouter } from './routes/overview/overview.index.ts';
 
 export interface CreateAppOptions {
   /** Directory of the built web bundle (web/dist); omitted = API only. */
@@ -63,7 +66,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}) {
   app.use('/api/*', authenticate());
   app.use('/metrics', authenticate());
 
-  for (const router of [healthRouter, sessionRouter, tokensRouter, ingestRouter, collectorsRouter, devicesRouter, eventsRouter, pointsRouter, latestRouter, seriesRouter, streamRouter, cmdbRouter]) {
+  for (const router of [healthRouter, sessionRouter, tokensRouter, ingestRouter, collectorsRouter, devicesRouter, eventsRouter, pointsRouter, latestRouter, seriesRouter, streamRouter, cmdbRouter, siteViewRouter, racksRouter, overviewRouter]) {
     app.route('/', router);
   }
 

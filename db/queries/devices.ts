@@ -1,5 +1,5 @@
 /** Devices and their points, as declared by collectors. */
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { devices, points } from '../schema/index.ts';
 import type { DeviceDecl, DeviceIdentity, PointDecl } from '../../server/contracts/ingest.ts';
@@ -38,10 +38,21 @@ export async function listDevices(db: Db): Promise<DeviceView[]> {
   return rows as DeviceView[];
 }
 
-export async function listPoints(db: Db, filter: { device?: string } = {}): Promise<PointView[]> {
-  const q = db.orm.select(pointColumns).from(points).innerJoin(devices, eq(points.deviceId, devices.id));
-  const rows = filter.device ? await q.where(eq(devices.name, filter.device)).orderBy(asc(points.metric))
-    : await q.orderBy(asc(devices.name), asc(points.metric));
+export async function listPoints(db: Db, filter: { device?: string; q?: string; limit?: number } = {}): Promise<PointView[]> {
+  const conditions = [];
+  if (filter.device) conditions.push(eq(devices.name, filter.device));
+  if (filter.q) {
+    // Substring of the key (device/metric) or the description, case-insensitive; LIKE wildcards in the text are literal.
+    const pattern = `%${filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(or(
+      sql`lower(${devices.name} || '/' || ${points.metric}) like ${pattern}`,
+      sql`lower(coalesce(${points.description}, '')) like ${pattern}`,
+    ));
+  }
+  const q = db.orm.select(pointColumns).from(points).innerJoin(devices, eq(points.deviceId, devices.id))
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(asc(devices.name), asc(points.metric));
+  const rows = filter.limit ? await q.limit(filter.limit) : await q;
   return rows as PointView[];
 }
 

@@ -9,6 +9,7 @@ import { applyPlan } from '../domain/cmdb/apply.ts';
 import { SseReader } from '../../test/support/sse.ts';
 import { encodeMessage, RelayDecoder } from './pg-relay.ts';
 import { MAX_QUEUED_SAMPLES } from './stream-session.ts';
+import { SSE_SAMPLES_PER_MESSAGE } from '../routes/stream/stream.index.ts';
 
 let t: TestApp;
 let rackId: number;
@@ -122,6 +123,20 @@ describe('subscriptions', () => {
 });
 
 describe('resume and slow clients', () => {
+  it('sends a big batch in several messages, with the resume id on the last one only', async () => {
+    const sse = await open('?device=lv-big');
+    const total = SSE_SAMPLES_PER_MESSAGE * 2 + 500;
+    const ts = new Date().toISOString();
+    t.bus.publish(Array.from({ length: total }, (_, i) => ({ point: `lv-big/outlet.${i}.power`, ts, value: i, quality: 'good' })));
+    await sse.until(() => sse.samples().length === total);
+    const messages = sse.of('samples');
+    expect(messages.map((m) => m.data.items.length)).toEqual([SSE_SAMPLES_PER_MESSAGE, SSE_SAMPLES_PER_MESSAGE, 500]);
+    expect(messages.map((m) => m.id !== undefined)).toEqual([false, false, true]);
+    // Nothing lost or reordered across the chunks.
+    expect(sse.samples().map((s) => s.value)).toEqual(Array.from({ length: total }, (_, i) => i));
+    await sse.close();
+  });
+
   it('replays what was missed after Last-Event-ID; an id from elsewhere gets a gap notice', async () => {
     const first = await open('?device=lv-a');
     await ingest('lv-a');

@@ -34,6 +34,8 @@ describe.skipIf(browserTierSkipped)('UPS page in Chromium', () => {
     const errors = watchForErrors(page);
     try {
       await page.goto(`${stack.baseUrl}/#token=${encodeURIComponent(stack.adminToken)}`);
+      await page.waitForSelector('[data-testid="area-nav"]', { timeout: 30_000 });
+      await page.evaluate(() => { location.hash = '#/ups'; });
 
       await page.waitForSelector(POINT_ROWS, { timeout: 30_000 });
       expect(await page.locator(POINT_ROWS).count()).toBeGreaterThan(0);
@@ -98,7 +100,7 @@ describe.skipIf(browserTierSkipped)('UPS page in Chromium', () => {
     const context = await newContext(browser);
     const page = await context.newPage();
     try {
-      await page.goto(stack.baseUrl);
+      await page.goto(`${stack.baseUrl}/#/ups`);
       await page.waitForSelector('[data-testid="sign-in-form"]', { timeout: 15_000 });
       expect(await page.locator(POINT_ROWS).count()).toBe(0);
       await screenshot(page, 'sign-in.png', { fullPage: false });
@@ -111,6 +113,7 @@ describe.skipIf(browserTierSkipped)('UPS page in Chromium', () => {
       await page.click('[data-testid="sign-in-form"] button[type="submit"]');
       await page.waitForSelector(POINT_ROWS, { timeout: 30_000 });
 
+      await page.click('[data-testid="user-menu"]');
       await page.click('[data-testid="sign-out"]');
       await page.waitForSelector('[data-testid="sign-in-form"]', { timeout: 15_000 });
       await page.reload();

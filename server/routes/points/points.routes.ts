@@ -11,7 +11,13 @@ export const pointView = z.object({
 export const listPointsRoute = createRoute({
   method: 'get', path: '/api/v1/points', tags: ['points'], summary: 'Points (measurable quantities), optionally of one device',
   middleware: [readers] as const,
-  request: { query: z.object({ device: z.string().min(1).max(128).optional() }) },
+  request: {
+    query: z.object({
+      device: z.string().min(1).max(128).optional(),
+      q: z.string().trim().min(1).max(200).optional().openapi({ description: 'substring of the point key (device/metric) or its description, case-insensitive' }),
+      limit: z.coerce.number().int().min(1).max(10_000).optional().openapi({ description: 'at most this many points (default: all)' }),
+    }),
+  },
   responses: {
     200: { description: 'Points', content: { 'application/json': { schema: z.object({ items: z.array(pointView) }) } } },
     ...errorResponses,

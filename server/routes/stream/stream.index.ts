@@ -7,6 +7,9 @@ import { errorJson } from '../../lib/errors.ts';
 import { LOCATION_REFRESH_MS, locationResolverFor, StreamSession } from '../../live/stream-session.ts';
 import { changeSubscriptionsRoute, streamRoute } from './stream.routes.ts';
 
+/** Samples per SSE message (see the loop below). */
+export const SSE_SAMPLES_PER_MESSAGE = 1000;
+
 const HEARTBEAT_MS = 15_000;
 
 /** Location ids or names → ids; an error response when one is unknown (404) or an ambiguous name (400). */
@@ -88,7 +91,13 @@ export const streamRouter = createRouter().openapi(streamRoute, async (c) => {
         const { notices, events, samples } = session.take();
         for (const n of notices) await stream.writeSSE({ event: 'notice', data: JSON.stringify(n) });
         if (events.length > 0) await stream.writeSSE({ event: 'event', id, data: JSON.stringify({ items: events }) });
-        if (samples.length > 0) await stream.writeSSE({ event: 'samples', id, data: JSON.stringify({ items: samples }) });
+        // Big batches go out in chunks: a browser parses each SSE message as one task, and a 600 kB message
+        // (a 2,000-rack room's poll) would hold its main thread for a frame or more. Only the last chunk carries
+        // the id, so a reconnect resumes after the whole batch (a chunk seen twice is the same samples again).
+        for (let start = 0; start < samples.length; start += SSE_SAMPLES_PER_MESSAGE) {
+          const end = Math.min(samples.length, start + SSE_SAMPLES_PER_MESSAGE);
+          await stream.writeSSE({ event: 'samples', id: end === samples.length ? id : undefined, data: JSON.stringify({ items: samples.slice(start, end) }) });
+        }
       }
     } finally {
       close();

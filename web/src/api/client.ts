@@ -8,6 +8,13 @@ import type {
 
 export const API_BASE = '/api/v1';
 
+/** What a live stream carries: samples of these points, of these devices, or of devices at/below these locations (CI keys). */
+export interface StreamFilter {
+  points?: readonly string[];
+  devices?: readonly string[];
+  locations?: readonly string[];
+}
+
 /** An error answered by the API (`{error: {code, message, details?}}`) or by the network. */
 export class ApiError extends Error {
   constructor(
@@ -124,5 +131,12 @@ export const api = {
     }),
 
   /** URL of the multiplexed SSE stream for these points (the cookie authenticates the EventSource). */
-  streamUrl: (points: readonly string[]) => apiUrl('/stream', { points: pointList(points) }),
+  streamUrl: (filter: readonly string[] | StreamFilter) => {
+    const f: StreamFilter = Array.isArray(filter) ? { points: filter as readonly string[] } : filter as StreamFilter;
+    return apiUrl('/stream', {
+      points: f.points?.length ? pointList(f.points) : undefined,
+      device: f.devices?.length ? f.devices.join(',') : undefined,
+      location: f.locations?.length ? f.locations.join(',') : undefined,
+    });
+  },
 };

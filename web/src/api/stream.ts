@@ -3,7 +3,7 @@
  * connection; when the server refuses the stream (e.g. 401 or 5xx), EventSource gives up for good, so we
  * reopen it ourselves with a capped backoff and ask the caller whether to keep trying.
  */
-import { api } from './client.ts';
+import { api, type StreamFilter } from './client.ts';
 import type { StreamSample, StreamSamplesEvent } from './types.ts';
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';
@@ -28,7 +28,7 @@ function isSamplesEvent(data: unknown): data is StreamSamplesEvent {
   return typeof data === 'object' && data !== null && Array.isArray((data as { items?: unknown }).items);
 }
 
-export function openSampleStream(points: readonly string[], handlers: SampleStreamHandlers): SampleStream {
+export function openSampleStream(filter: readonly string[] | StreamFilter, handlers: SampleStreamHandlers): SampleStream {
   let source: EventSource | undefined;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let retryDelayMs = RETRY_MIN_MS;
@@ -38,7 +38,7 @@ export function openSampleStream(points: readonly string[], handlers: SampleStre
   const connect = () => {
     if (closed) return;
     handlers.onState(interrupted ? 'reconnecting' : 'connecting');
-    const es = new EventSource(api.streamUrl(points), { withCredentials: true });
+    const es = new EventSource(api.streamUrl(filter), { withCredentials: true });
     source = es;
 
     es.onopen = () => {

@@ -23,6 +23,10 @@ export interface Device {
   model?: string | null;
   profile?: string | null;
   site?: string | null;
+  /** Collector that polls it (null for devices that push, e.g. over MQTT). */
+  collector?: string | null;
+  /** What the device reported about itself (serial, firmware, model …). */
+  identity?: Record<string, string | number> | null;
   createdAt: string;
 }
 

@@ -63,6 +63,53 @@ export class AlignedSeriesBuffer {
     return this.length > 0 ? this.timesSec[this.end - 1] : undefined;
   }
 
+  /**
+   * Replaces the whole content with rows already aligned (e.g. by alignTracks): `timesSec` sorted, one
+   * values and one cells column per series, all of `timesSec.length`. The columns are copied.
+   */
+  replaceAll(timesSec: Float64Array, values: readonly Float64Array[], cells: readonly Uint8Array[]): void {
+    const rows = timesSec.length;
+    if (values.length !== this.seriesCount || cells.length !== this.seriesCount) throw new Error('replaceAll: one column per series');
+    if (rows > this.capacity) {
+      let capacity = this.capacity;
+      while (capacity < rows) capacity *= 2;
+      this.timesSec = new Float64Array(capacity);
+      this.values = this.values.map(() => new Float64Array(capacity));
+      this.cells = this.cells.map(() => new Uint8Array(capacity));
+    }
+    this.timesSec.set(timesSec);
+    for (let s = 0; s < this.seriesCount; s++) {
+      this.values[s].set(values[s].subarray(0, rows));
+      this.cells[s].set(cells[s].subarray(0, rows));
+    }
+    this.start = 0;
+    this.end = rows;
+  }
+
+  /** Value of one cell at a row index (0 = first live row): a number, null (gap) or undefined (absent). */
+  cell(seriesIndex: number, rowIndex: number): number | null | undefined {
+    const row = this.start + rowIndex;
+    const state = this.cells[seriesIndex][row];
+    return state === CELL_VALUE ? this.values[seriesIndex][row] : state === CELL_GAP ? null : undefined;
+  }
+
+  /** Time (seconds) of a row index (0 = first live row). */
+  timeAt(rowIndex: number): number {
+    return this.timesSec[this.start + rowIndex];
+  }
+
+  /** Index of the first row at or after `timeSec` (binary search; `length` when there is none). */
+  rowAtOrAfter(timeSec: number): number {
+    let low = this.start;
+    let high = this.end;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.timesSec[mid] < timeSec) low = mid + 1;
+      else high = mid;
+    }
+    return low - this.start;
+  }
+
   /** Records a value (or a gap, when `value` is null or not finite) for one series at `timeSec`. */
   set(seriesIndex: number, timeSec: number, value: number | null): void {
     if (seriesIndex < 0 || seriesIndex >= this.seriesCount || !Number.isFinite(timeSec)) return;

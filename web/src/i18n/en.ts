@@ -1,5 +1,14 @@
-/** English message catalog: the reference set of keys every other language must match. */
-export const en = {
+/** English message catalog: the reference set of keys every other language must match. Each area keeps its
+ * own messages next to its code (features/<area>/messages.ts); they are merged here. */
+import { overviewEn } from '../features/overview/messages.ts';
+import { floorEn } from '../features/floor/messages.ts';
+import { racksEn } from '../features/racks/messages.ts';
+import { deviceEn } from '../features/device/messages.ts';
+import { powerEn } from '../features/power/messages.ts';
+import { coolingEn } from '../features/cooling/messages.ts';
+import { adminEn } from '../features/admin/messages.ts';
+
+const coreEn = {
   'app.name': 'Kiban',
   'app.tagline': 'Data-center infrastructure',
   'app.signedInAs': 'Signed in as {name} ({role})',
@@ -60,6 +69,28 @@ export const en = {
   'nav.label': 'Sections',
   'nav.ups': 'UPS',
   'nav.cmdb': 'CMDB',
+  'nav.overview': 'Overview',
+  'nav.floor': 'Floor',
+  'nav.racks': 'Racks',
+  'nav.power': 'Power',
+  'nav.cooling': 'Cooling',
+  'nav.admin': 'Admin',
+  'shell.skipToContent': 'Skip to content',
+  'shell.search.label': 'Search racks, equipment and points',
+  'shell.search.placeholder': 'Search…',
+  'shell.search.results': 'Search results',
+  'shell.search.none': 'Nothing found',
+  'shell.search.kindCi': 'Item',
+  'shell.search.kindPoint': 'Point',
+  'shell.site.label': 'Site',
+  'shell.site.none': 'No site yet',
+  'shell.theme.label': 'Theme',
+  'shell.theme.system': 'As the system',
+  'shell.theme.dark': 'Dark',
+  'shell.theme.light': 'Light',
+  'shell.role.admin': 'administrator',
+  'shell.role.viewer': 'viewer',
+  'shell.role.collector': 'collector',
 
   'cmdb.title': 'Configuration',
   'cmdb.locations': 'Locations',
@@ -213,6 +244,7 @@ export const en = {
   'cmdb.type.utility': 'Utility supply',
   'cmdb.type.transformer': 'Transformer',
   'cmdb.type.generator': 'Generator',
+  'cmdb.type.other': 'Other',
   'cmdb.type.ups': 'UPS',
   'cmdb.type.panel': 'Distribution panel',
   'cmdb.type.breaker': 'Breaker',
@@ -368,5 +400,16 @@ export const en = {
   'cmdb.enum.criticality.high': 'High',
   'cmdb.enum.criticality.critical': 'Critical',
 } as const satisfies Record<string, string>;
+
+export const en = {
+  ...coreEn,
+  ...overviewEn,
+  ...floorEn,
+  ...racksEn,
+  ...deviceEn,
+  ...powerEn,
+  ...coolingEn,
+  ...adminEn,
+} as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,7 +1,14 @@
 /** Japanese message catalog. The type forces the same keys as the English one. */
 import type { MessageKey } from './en.ts';
+import { overviewJa } from '../features/overview/messages.ts';
+import { floorJa } from '../features/floor/messages.ts';
+import { racksJa } from '../features/racks/messages.ts';
+import { deviceJa } from '../features/device/messages.ts';
+import { powerJa } from '../features/power/messages.ts';
+import { coolingJa } from '../features/cooling/messages.ts';
+import { adminJa } from '../features/admin/messages.ts';
 
-export const ja: Record<MessageKey, string> = {
+const coreJa = {
   'app.name': 'Kiban',
   'app.tagline': 'データセンター基盤管理',
   'app.signedInAs': '{name}（{role}）としてサインイン中',
@@ -62,6 +69,28 @@ export const ja: Record<MessageKey, string> = {
   'nav.label': 'セクション',
   'nav.ups': 'UPS',
   'nav.cmdb': 'CMDB',
+  'nav.overview': '概要',
+  'nav.floor': 'フロア',
+  'nav.racks': 'ラック',
+  'nav.power': '電力',
+  'nav.cooling': '空調',
+  'nav.admin': '管理',
+  'shell.skipToContent': '本文へ移動',
+  'shell.search.label': 'ラック・機器・計測点を検索',
+  'shell.search.placeholder': '検索…',
+  'shell.search.results': '検索結果',
+  'shell.search.none': '見つかりません',
+  'shell.search.kindCi': '構成品目',
+  'shell.search.kindPoint': '計測点',
+  'shell.site.label': 'サイト',
+  'shell.site.none': 'サイト未登録',
+  'shell.theme.label': 'テーマ',
+  'shell.theme.system': 'システム設定に従う',
+  'shell.theme.dark': 'ダーク',
+  'shell.theme.light': 'ライト',
+  'shell.role.admin': '管理者',
+  'shell.role.viewer': '閲覧者',
+  'shell.role.collector': 'コレクター',
 
   'cmdb.title': '構成管理',
   'cmdb.locations': 'ロケーション',
@@ -215,6 +244,7 @@ export const ja: Record<MessageKey, string> = {
   'cmdb.type.utility': '商用電源',
   'cmdb.type.transformer': '変圧器',
   'cmdb.type.generator': '発電機',
+  'cmdb.type.other': 'その他',
   'cmdb.type.ups': 'UPS',
   'cmdb.type.panel': '分電盤',
   'cmdb.type.breaker': 'ブレーカー',
@@ -369,4 +399,15 @@ export const ja: Record<MessageKey, string> = {
   'cmdb.enum.criticality.medium': '中',
   'cmdb.enum.criticality.high': '高',
   'cmdb.enum.criticality.critical': '最重要',
+} satisfies Record<string, string>;
+
+export const ja: Record<MessageKey, string> = {
+  ...coreJa,
+  ...overviewJa,
+  ...floorJa,
+  ...racksJa,
+  ...deviceJa,
+  ...powerJa,
+  ...coolingJa,
+  ...adminJa,
 };

@@ -6,7 +6,7 @@ export function LanguageToggle() {
     <div class="segmented" role="group" aria-label={t('app.language')}>
       <For each={LOCALES}>
         {(code) => (
-          <button type="button" lang={code} aria-pressed={locale() === code} onClick={() => setLocale(code)}>
+          <button type="button" lang={code} data-testid={`lang-${code}`} aria-pressed={locale() === code} onClick={() => setLocale(code)}>
             {LOCALE_NAMES[code]}
           </button>
         )}

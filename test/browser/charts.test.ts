@@ -1,0 +1,363 @@
+/**
+ * Browser tier for the device and point pages on the real demo stack (simulator → collector → server) in
+ * headless Chromium: a UPS's charts per unit with the resolution the server chose, live values and a live
+ * tail, cursors synchronised across charts, drag-to-zoom refetching at a finer resolution, the CSV of what
+ * is plotted compared with the series API, a device outage (the simulator's fault API) shown as a gap, the
+ * point page, Japanese, keyboard operation, accessibility and no console errors.
+ */
+import { readFileSync } from 'node:fs';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  browserTierSkipped, checkAccessibility, failureScreenshot, launchChromium, newContext, screenshot, watchForErrors,
+} from '../support/browser.ts';
+import { api, startStack, waitFor, type Stack } from '../support/stack.ts';
+
+const UPS = 'ups-a1';
+const POWER = `${UPS}/output.l1.power`;
+const INPUT_POWER = `${UPS}/input.l1.power`;
+const CHART = '[data-testid="point-chart"]';
+
+interface SeriesAnswer {
+  items: Array<{ point: string; resolution: string; source: string; agg: string | null; samples: Array<{ ts: string; value: number | null; min?: number | null; max?: number | null }> }>;
+}
+
+const chartOf = (page: Page, unit: string) => page.locator(`${CHART}[data-unit="${unit}"]`);
+const attr = async (chart: Locator, name: string) => (await chart.getAttribute(name)) ?? '';
+const drawnLoads = async (chart: Locator) => Number(await attr(chart, 'data-drawn-loads'));
+/** Seconds per plotted sample: 0 for raw samples, else the bucket width. */
+const resolutionSec = (resolution: string) => Math.max(...resolution.split(',').map((r) => (r === 'raw' ? 0 : Number.parseFloat(r))));
+
+async function signIn(page: Page, stack: Stack): Promise<void> {
+  await page.goto(`${stack.baseUrl}/#token=${encodeURIComponent(stack.adminToken)}`);
+  await page.waitForSelector('[data-testid="area-nav"]', { timeout: 30_000 });
+}
+
+async function openDevice(page: Page, range: string): Promise<void> {
+  await page.evaluate(([device, preset]) => { location.hash = `#/devices/${encodeURIComponent(device)}?range=${preset}`; }, [UPS, range]);
+  await page.waitForSelector(`[data-testid="device-page"][data-device="${UPS}"]`, { timeout: 30_000 });
+}
+
+/** Every chart on the page has drawn data for the current range. */
+async function chartsSettled(page: Page, minLoads = 1): Promise<void> {
+  await expect.poll(async () => {
+    const states = await page.$$eval(CHART, (charts) => charts.map((c) => [c.getAttribute('data-loading'), Number(c.getAttribute('data-drawn-loads'))] as const));
+    return states.length > 0 && states.every(([loading, loads]) => loading === 'false' && loads >= minLoads);
+  }, { timeout: 45_000, interval: 250 }).toBe(true);
+}
+
+async function downloadCsv(page: Page, chart: Locator): Promise<{ raw: string; header: string[]; rows: string[][] }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), chart.locator('[data-testid="chart-csv"]').click()]);
+  const raw = readFileSync((await download.path())!, 'utf8');
+  const lines = raw.replace(/^\uFEFF/, '').split('\r\n').filter(Boolean);
+  // Headers and values of this chart contain no quotes or commas (metric names, units, numbers).
+  const [header, ...rows] = lines.map((line) => line.split(','));
+  return { raw, header, rows };
+}
+
+/** The series the chart loaded, asked of the API with the range and width the chart used. */
+async function seriesAsLoaded(stack: Stack, chart: Locator): Promise<SeriesAnswer> {
+  const query = new URLSearchParams({
+    points: await attr(chart, 'data-points'),
+    from: new Date(Number(await attr(chart, 'data-from'))).toISOString(),
+    to: new Date(Number(await attr(chart, 'data-to'))).toISOString(),
+    width: await attr(chart, 'data-width'),
+  });
+  const res = await api(stack, `/api/v1/series?${query}`);
+  expect(res.status).toBe(200);
+  return res.json() as Promise<SeriesAnswer>;
+}
+
+/** The CSV row of a sample: the row at its time (samples of one poll share a row within half a second). */
+function rowAt(rows: string[][], ts: string): string[] | undefined {
+  const ms = Date.parse(ts);
+  return rows.find((row) => Math.abs(Date.parse(row[0]) - ms) <= 500);
+}
+
+const sameNumber = (cell: string | undefined, value: number | null | undefined) =>
+  value === null || value === undefined ? cell === '' : cell !== undefined && cell !== '' && Math.abs(Number(cell) - value) <= 1e-9 * Math.max(1, Math.abs(value));
+
+describe.skipIf(browserTierSkipped)('device and point charts in Chromium', () => {
+  let stack: Stack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    stack = await startStack({ pollIntervalMs: 1000 });
+    // The UPS has reported for a while and its first 1-minute rollups exist (the 7-day view reads them).
+    await waitFor(async () => {
+      const to = new Date();
+      const from = new Date(to.getTime() - 7 * 86_400_000);
+      const res = await api(stack, `/api/v1/series?points=${POWER}&from=${from.toISOString()}&to=${to.toISOString()}&width=1000`);
+      const body = res.ok ? await res.json() as SeriesAnswer : undefined;
+      return body?.items[0]?.source === '1m' && body.items[0].samples.some((s) => s.value !== null);
+    }, 120_000, 1000);
+    browser = await launchChromium();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  }, 60_000);
+
+  it('shows a UPS: charts per unit at the server-chosen resolution, live values, synced cursors, zoom by dragging, CSV of what is plotted', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const errors = watchForErrors(page);
+    try {
+      await signIn(page, stack);
+      await openDevice(page, '7d');
+      await chartsSettled(page);
+
+      // Header: the UPS and the configuration item it belongs to.
+      await expect.poll(() => page.getAttribute('[data-testid="device-ci"] a', 'href'), { timeout: 20_000 }).toBe(`#/cmdb/ci/${UPS}`);
+
+      // One chart per unit, power first.
+      const units = await page.$$eval(CHART, (charts) => charts.map((c) => c.getAttribute('data-unit')));
+      expect(units[0]).toBe('W');
+      expect(units).toEqual(expect.arrayContaining(['W', 'A', 'V', 'Hz', 'degC', '%']));
+      expect(new Set(units).size).toBe(units.length);
+
+      // Seven days are read from the 1-minute rollups in buckets of several minutes, with a min/max band.
+      const power = chartOf(page, 'W');
+      expect(await attr(power, 'data-source')).toBe('1m');
+      const weekResolution = resolutionSec(await attr(power, 'data-resolution'));
+      expect(weekResolution).toBeGreaterThanOrEqual(60);
+      expect(await power.locator('[data-testid="chart-resolution"]').textContent()).toMatch(/buckets from 1-minute rollups/);
+      expect(Number(await attr(power, 'data-samples'))).toBeGreaterThan(0);
+
+      // The CSV holds what is plotted: every bucket the API gives for the loaded range and width, with min and max.
+      const weekCsv = await downloadCsv(page, power);
+      expect(weekCsv.raw.startsWith('\uFEFF')).toBe(true);
+      expect(weekCsv.header).toEqual([
+        'Time (UTC)',
+        'input.l1.power (W)', 'input.l1.power min (W)', 'input.l1.power max (W)',
+        'output.l1.power (W)', 'output.l1.power min (W)', 'output.l1.power max (W)',
+      ]);
+      const week = await seriesAsLoaded(stack, power);
+      const loadedTo = Number(await attr(power, 'data-to'));
+      let compared = 0;
+      week.items.forEach((item, index) => {
+        for (const sample of item.samples) {
+          // The newest bucket keeps filling with live samples after the load: compare the closed ones.
+          if (Date.parse(sample.ts) + weekResolution * 1000 > loadedTo) continue;
+          const row = rowAt(weekCsv.rows, sample.ts);
+          expect(row, `${item.point} at ${sample.ts}`).toBeDefined();
+          expect(sameNumber(row![1 + index * 3], sample.value), `${item.point} value at ${sample.ts}`).toBe(true);
+          expect(sameNumber(row![2 + index * 3], sample.min), `${item.point} min at ${sample.ts}`).toBe(true);
+          expect(sameNumber(row![3 + index * 3], sample.max), `${item.point} max at ${sample.ts}`).toBe(true);
+          compared++;
+        }
+      });
+      expect(weekCsv.rows.length).toBeGreaterThanOrEqual(compared / 2);
+      await screenshot(page, 'charts-device-week.png');
+
+      // Live values in the points table change (power, voltages, the collector's poll latency…).
+      const liveCell = page.locator(`tr[data-point="${INPUT_POWER}"] [data-testid="point-value"]`);
+      await expect.poll(() => liveCell.textContent(), { timeout: 20_000 }).toMatch(/\d.*W/);
+      const tableValues = () => page.locator('[data-testid="device-points"] [data-testid="point-value"]').allTextContents();
+      const firstValues = await tableValues();
+      await expect.poll(async () => (await tableValues()).some((text, i) => text !== firstValues[i]), { timeout: 60_000 }).toBe(true);
+
+      // Cursors are synchronised: hovering the power chart moves the voltage chart's cursor (its legend shows a time).
+      const voltage = chartOf(page, 'V');
+      expect(await voltage.locator('.ts-legend-head time').count()).toBe(0);
+      const powerBox = (await power.locator('.u-over').boundingBox())!;
+      await page.mouse.move(powerBox.x + powerBox.width - 3, powerBox.y + powerBox.height / 2);
+      await expect.poll(() => voltage.locator('.ts-legend-head time').count(), { timeout: 5_000 }).toBe(1);
+
+      // Dragging across the newest part of the week zooms every chart; the server answers at a finer resolution.
+      const loadsBefore = await drawnLoads(power);
+      await page.mouse.move(powerBox.x + powerBox.width * 0.97, powerBox.y + powerBox.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(powerBox.x + powerBox.width * 0.985, powerBox.y + powerBox.height / 2, { steps: 4 });
+      await page.mouse.move(powerBox.x + powerBox.width - 1, powerBox.y + powerBox.height / 2, { steps: 4 });
+      await page.mouse.up();
+      await expect.poll(() => drawnLoads(power), { timeout: 30_000 }).toBeGreaterThan(loadsBefore);
+      await chartsSettled(page, loadsBefore + 1);
+      expect(resolutionSec(await attr(power, 'data-resolution'))).toBeLessThan(weekResolution);
+      expect(resolutionSec(await attr(voltage, 'data-resolution'))).toBeLessThan(weekResolution);
+      expect(await attr(power, 'data-source')).toBe('raw');
+      expect(await power.locator('[data-testid="chart-resolution"]').textContent()).toMatch(/Raw samples/);
+      expect(await page.getAttribute('[data-testid="range-reset"]', 'disabled')).toBeNull();
+      const zoomedSpan = Number(await attr(power, 'data-to')) - Number(await attr(power, 'data-from'));
+      expect(zoomedSpan).toBeLessThan(0.05 * 7 * 86_400_000);
+
+      // The CSV of the zoomed chart holds every raw sample the API has for that range (live ones may follow).
+      const zoomCsv = await downloadCsv(page, power);
+      expect(zoomCsv.header).toEqual(['Time (UTC)', 'input.l1.power (W)', 'output.l1.power (W)']);
+      const zoomed = await seriesAsLoaded(stack, power);
+      let rawCompared = 0;
+      zoomed.items.forEach((item, index) => {
+        for (const sample of item.samples) {
+          if (sample.value === null) continue;
+          const row = rowAt(zoomCsv.rows, sample.ts);
+          expect(sameNumber(row?.[1 + index], sample.value), `${item.point} at ${sample.ts}`).toBe(true);
+          rawCompared++;
+        }
+      });
+      expect(rawCompared).toBeGreaterThan(20);
+      await screenshot(page, 'charts-device-zoomed.png');
+
+      // Reset returns to the week, by keyboard.
+      await page.focus('[data-testid="range-reset"]');
+      await page.keyboard.press('Enter');
+      await expect.poll(async () => resolutionSec(await attr(power, 'data-resolution')), { timeout: 30_000 }).toBe(weekResolution);
+
+      expect(errors).toEqual([]);
+    } catch (error) {
+      await failureScreenshot(page, 'charts-device-failure.png');
+      throw error;
+    } finally {
+      await context.close();
+    }
+  }, 240_000);
+
+  it('follows live data on the last hour and shows a device outage as a gap in the chart and its CSV', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const errors = watchForErrors(page);
+    try {
+      await signIn(page, stack);
+      await openDevice(page, '1h');
+      await chartsSettled(page);
+      const power = chartOf(page, 'W');
+      expect(await attr(power, 'data-resolution')).toBe('raw');
+      expect(await page.locator('[data-testid="range-1h"]').getAttribute('aria-pressed')).toBe('true');
+
+      // Live tail: new samples are appended to the chart without a refetch.
+      const loads = await drawnLoads(power);
+      const plotted = Number(await attr(power, 'data-samples'));
+      await expect.poll(async () => Number(await attr(power, 'data-samples')), { timeout: 30_000 }).toBeGreaterThan(plotted + 2);
+      expect(await drawnLoads(power)).toBe(loads);
+
+      // Cut the UPS off (its SNMP agent stops answering) for a while: the collector records comm loss.
+      const quality = page.locator(`tr[data-point="${POWER}"] .quality`);
+      await page.evaluate((point) => {
+        const w = window as unknown as { seenQualities: string[] };
+        w.seenQualities = [];
+        setInterval(() => {
+          const q = document.querySelector(`tr[data-point="${point}"] .quality`)?.getAttribute('data-quality');
+          if (q && w.seenQualities.at(-1) !== q) w.seenQualities.push(q);
+        }, 100);
+      }, POWER);
+      const inject = await fetch(`${stack.demo.sim.controlUrl}/sim/v1/faults`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'device_silent', target: UPS }),
+      });
+      expect(inject.status).toBe(201);
+      const fault = (await inject.json() as { id: string }).id;
+      try {
+        // Short: the collector backs off from a device that keeps failing, which would delay the recovery.
+        await waitFor(async () => {
+          const latest = await (await api(stack, `/api/v1/latest?points=${POWER}`)).json() as { items: Array<{ quality: string }> };
+          return latest.items[0]?.quality === 'comm_loss';
+        }, 60_000, 250);
+      } finally {
+        const cleared = await fetch(`${stack.demo.sim.controlUrl}/sim/v1/faults/${fault}`, { method: 'DELETE' });
+        expect(cleared.status).toBe(204);
+      }
+      // The table showed the comm loss live (recorded in the page: it may pass quickly) and then recovers.
+      await expect.poll(() => page.evaluate(() => (window as unknown as { seenQualities: string[] }).seenQualities), { timeout: 60_000 }).toContain('comm_loss');
+      await expect.poll(() => quality.getAttribute('data-quality'), { timeout: 180_000 }).toBe('ok');
+      await page.waitForTimeout(3_000); // a few samples after the outage
+
+      // The CSV of the power chart: values, then a row without any value (the outage), then values again.
+      const gapIn = (csv: { header: string[]; rows: string[][] }) => {
+        const valued = csv.rows.map((row) => row.slice(1).some((cell) => cell !== ''));
+        const gap = valued.indexOf(false);
+        return { gap, before: valued.slice(0, Math.max(0, gap)).includes(true), after: gap >= 0 && valued.slice(gap).includes(true) };
+      };
+      const csv = await downloadCsv(page, power);
+      expect(csv.header).toEqual(['Time (UTC)', 'input.l1.power (W)', 'output.l1.power (W)']);
+      expect(gapIn(csv)).toMatchObject({ before: true, after: true });
+
+      // Zoomed in on the last minutes (a refetch from stored history: comm-loss samples are kept without a
+      // value), the outage is a break in the lines.
+      for (let i = 0; i < 3; i++) {
+        const loadsBefore = await drawnLoads(power);
+        await page.click('[data-testid="range-zoom-in"]');
+        await expect.poll(() => drawnLoads(power), { timeout: 30_000 }).toBeGreaterThan(loadsBefore);
+      }
+      await chartsSettled(page);
+      expect(gapIn(await downloadCsv(page, power))).toMatchObject({ before: true, after: true });
+      await power.scrollIntoViewIfNeeded();
+      await screenshot(page, 'charts-device-gap.png', { fullPage: false });
+
+      expect(errors).toEqual([]);
+    } catch (error) {
+      await failureScreenshot(page, 'charts-gap-failure.png');
+      throw error;
+    } finally {
+      await context.close();
+    }
+  }, 420_000);
+
+  it('opens a point from the device, reads it in Japanese, operates the charts by keyboard, and passes the accessibility check', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const errors = watchForErrors(page);
+    try {
+      await signIn(page, stack);
+      await openDevice(page, '1h');
+      await chartsSettled(page);
+      expect(await checkAccessibility(page)).toEqual([]);
+
+      // From the points table to the point page.
+      await page.click(`tr[data-point="${POWER}"] a`);
+      await page.waitForSelector(`[data-testid="point-page"][data-point="${POWER}"]`, { timeout: 30_000 });
+      expect(page.url()).toContain(`#/points/${encodeURIComponent(POWER)}`);
+      await chartsSettled(page);
+      const chart = page.locator(CHART);
+      expect(await chart.count()).toBe(1);
+      expect(await attr(chart, 'data-points')).toBe(POWER);
+      await expect.poll(() => page.textContent('[data-testid="point-latest"] [data-testid="point-value"]'), { timeout: 20_000 }).toMatch(/\d.*W/);
+      expect(await page.getAttribute('[data-testid="point-device-link"]', 'href')).toBe(`#/devices/${UPS}`);
+      await expect.poll(() => page.getAttribute('[data-testid="point-header"] [data-testid="device-ci"] a', 'href'), { timeout: 20_000 }).toBe(`#/cmdb/ci/${UPS}`);
+
+      // Keyboard: the 24 h preset, then zoom in and pan earlier on the focused chart.
+      await page.focus('[data-testid="range-24h"]');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.getAttribute('[data-testid="range-24h"]', 'aria-pressed')).toBe('true');
+      await chartsSettled(page);
+      const loads = await drawnLoads(chart);
+      await page.focus(`${CHART} .ts-plot`);
+      await page.keyboard.press('+');
+      await expect.poll(() => drawnLoads(chart), { timeout: 30_000 }).toBeGreaterThan(loads);
+      const zoomedSpan = Number(await attr(chart, 'data-to')) - Number(await attr(chart, 'data-from'));
+      expect(Math.round(zoomedSpan / 3_600_000)).toBe(12);
+      await page.keyboard.press('ArrowLeft');
+      await expect.poll(() => page.textContent('.range-badge')).toBe('Fixed range');
+      await page.keyboard.press('Home');
+      await expect.poll(() => page.textContent('.range-badge')).toBe('Live');
+      await chartsSettled(page);
+      await screenshot(page, 'charts-point.png');
+
+      // Japanese: page text, chart titles, resolution and the CSV header.
+      await page.click('[data-testid="lang-ja"]');
+      await expect.poll(() => page.textContent('#point-history-title')).toBe('履歴');
+      await chartsSettled(page);
+      expect(await page.textContent(`${CHART} h3`)).toBe('電力(W)');
+      expect(await page.textContent(`${CHART} [data-testid="chart-resolution"]`)).toMatch(/生データ|集計/);
+      expect(await page.textContent('[data-testid="range-24h"]')).toBe('24時間');
+      const csv = await downloadCsv(page, chart);
+      expect(csv.header).toEqual(['時刻 (UTC)', 'output.l1.power (W)']);
+      expect(csv.rows.length).toBeGreaterThan(0);
+      await screenshot(page, 'charts-point-ja.png');
+
+      await page.click('[data-testid="point-device-link"]');
+      await page.waitForSelector(`[data-testid="device-page"][data-device="${UPS}"]`, { timeout: 30_000 });
+      await chartsSettled(page);
+      expect(await page.textContent(`${CHART}[data-unit="W"] h3`)).toBe('電力(W)');
+      expect(await page.textContent('#device-history-title')).toBe('履歴');
+      expect(await page.textContent('[data-testid="device-points"] tbody[data-family="output"] .family-row')).toBe('出力');
+      await screenshot(page, 'charts-device-ja.png');
+      expect(await checkAccessibility(page)).toEqual([]);
+
+      expect(errors).toEqual([]);
+    } catch (error) {
+      await failureScreenshot(page, 'charts-point-failure.png');
+      throw error;
+    } finally {
+      await context.close();
+    }
+  }, 240_000);
+});
