@@ -85,11 +85,20 @@ export function RackInletChart(props: { series: readonly InletSeries[] }) {
       ...size,
       pxAlign: false,
       scales: {
-        x: { time: true, range: () => { const now = Date.now() / 1000; return [now - INLET_CHART_WINDOW_MS / 1000, now]; } },
+        // The last 24 h, or from the first sample when the rack has less history (a new rack, a new install), so
+        // its lines fill the chart instead of hugging the right edge.
+        x: { time: true, range: (u) => {
+          const now = Date.now() / 1000;
+          const windowStart = now - INLET_CHART_WINDOW_MS / 1000;
+          const first = u.data?.[0]?.[0];
+          if (first == null || first <= windowStart) return [windowStart, now];
+          return [Math.max(windowStart, first - Math.max(60, (now - first) * 0.05)), now];
+        } },
         y: { range: (_u, min, max) => [Math.min(ASHRAE_RECOMMENDED_C.min - 2, min ?? 18), Math.max(ASHRAE_RECOMMENDED_C.max + 2, max ?? 27)] },
       },
       axes: [
-        { ...axis, values: (_u, splits) => splits.map((s) => formatClock(s * 1000, false)) },
+        // Seconds on the ticks only when the chart spans a few minutes (a new rack), else they would repeat.
+        { ...axis, values: (_u, splits) => splits.map((s) => formatClock(s * 1000, splits.length > 1 && splits[splits.length - 1] - splits[0] < 600)) },
         { ...axis, label: t('rack.chart.axis'), size: 56, values: (_u, splits) => splits.map((v) => formatNumber(v)) },
       ],
       series: [

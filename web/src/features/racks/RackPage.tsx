@@ -141,6 +141,7 @@ function RackView(props: { elevation: RackElevation; live: LivePointValues }) {
       </header>
 
       <div class="rack-layout">
+        <div class="rack-main">
         <section class="panel rack-elevation" data-testid="rack-elevation" data-key={e.rack.key} aria-label={t('rack.elevation')}>
           <div class="rack-faces" style={{ '--rack-u-count': String(e.rack.uHeight) }}>
             <RackFace face="front" elevation={e} powerOf={devicePower} />
@@ -148,6 +149,10 @@ function RackView(props: { elevation: RackElevation; live: LivePointValues }) {
           </div>
           <p class="hint">{t('rack.elevationHint')}</p>
         </section>
+        <Show when={inletSeries.length > 0} fallback={<section class="panel empty" data-testid="rack-inlet-chart">{t('rack.chart.none')}</section>}>
+          <RackInletChart series={inletSeries} />
+        </Show>
+        </div>
 
         <aside class="rack-sidebar">
           <FeedsPanel elevation={e} live={live} />
@@ -166,9 +171,6 @@ function RackView(props: { elevation: RackElevation; live: LivePointValues }) {
         </aside>
       </div>
 
-      <Show when={inletSeries.length > 0} fallback={<section class="panel empty" data-testid="rack-inlet-chart">{t('rack.chart.none')}</section>}>
-        <RackInletChart series={inletSeries} />
-      </Show>
     </>
   );
 }
