@@ -60,12 +60,45 @@ async function fetchSlices(points: readonly string[], fromMs: number, toMs: numb
   return { from, to, items: answers.flatMap((a) => a.items) };
 }
 
+interface PendingBatch {
+  points: Set<string>;
+  waiters: Array<{ req: ChartSeriesRequest; resolve(r: ChartSeriesResponse): void; reject(e: unknown): void }>;
+}
+
+const pendingBatches = new Map<string, PendingBatch>();
+
 /**
- * Series of `req.points` for a chart `req.widthPx` wide. Each chart asks on its own: the server picks the
- * table by the points and width of the request, so merging the charts of a page into one request would
- * make every chart coarser.
+ * Series of `req.points` for a chart `req.widthPx` wide. Requests made in the same task for the same range
+ * and width (the charts of one page after a range change) go out as one: the server bounds the work of one
+ * request (it reads a coarser rollup when a request would merge too many rows), and a page of eight charts
+ * should not cost the database eight times that bound, nor take the browser's six connections per host.
+ * An aborted caller stops waiting at once; the shared request runs on for the others.
  */
 export function fetchChartSeries(req: ChartSeriesRequest, signal?: AbortSignal): Promise<ChartSeriesResponse> {
   const width = Math.min(10_000, Math.max(1, Math.round(req.widthPx)));
-  return fetchSlices(req.points, req.fromMs, req.toMs, width, signal);
+  const batchKey = `${req.fromMs}|${req.toMs}|${width}`;
+  return new Promise<ChartSeriesResponse>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new DOMException('aborted', 'AbortError'));
+      return;
+    }
+    let batch = pendingBatches.get(batchKey);
+    if (!batch) {
+      const created: PendingBatch = { points: new Set(), waiters: [] };
+      batch = created;
+      pendingBatches.set(batchKey, created);
+      queueMicrotask(() => {
+        pendingBatches.delete(batchKey);
+        fetchSlices([...created.points], req.fromMs, req.toMs, width).then((answer) => {
+          const byPoint = new Map(answer.items.map((item) => [item.point, item]));
+          for (const waiter of created.waiters) {
+            waiter.resolve({ ...answer, items: waiter.req.points.map((p) => byPoint.get(p)).filter((i): i is ChartSeriesItem => !!i) });
+          }
+        }, (error) => created.waiters.forEach((waiter) => waiter.reject(error)));
+      });
+    }
+    req.points.forEach((p) => batch.points.add(p));
+    batch.waiters.push({ req, resolve, reject });
+    signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), { once: true });
+  });
 }

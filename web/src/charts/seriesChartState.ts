@@ -179,7 +179,8 @@ export function createSeriesChartState(options: SeriesChartStateOptions): Series
     const seq = ++loadSeq;
     setLoading(true);
     pendingLive = [];
-    // Whole seconds while following now: the charts of a page loading together show the same range.
+    // Whole seconds while following now: the charts of a page loading together ask for the same range
+    // (and their requests go out as one).
     const view = range.range().follow ? range.view(Math.floor(Date.now() / 1000) * 1000) : range.view();
     const widthPx = Math.round(chart.over?.clientWidth || chart.bbox.width / devicePixelRatio || FALLBACK_WIDTH_PX);
     try {

@@ -12,7 +12,7 @@ export const GENERAL_FAMILY = 'general';
 
 /** Families in the order facility people read a device: what it delivers first, then what feeds it. */
 const FAMILY_ORDER = ['output', 'input', 'battery', 'inlet', 'outlet', 'supply_air', 'return_air', 'cooling', 'fan', 'water',
-  'sensor', GENERAL_FAMILY, 'status', 'alarm', 'system', 'config'];
+  'sensor', GENERAL_FAMILY, 'status', 'alarm', 'system', 'config', 'collector'];
 
 const FAMILY_LABELS: Record<string, MessageKey> = {
   output: 'device.family.output', input: 'device.family.input', battery: 'device.family.battery',
@@ -20,7 +20,7 @@ const FAMILY_LABELS: Record<string, MessageKey> = {
   return_air: 'device.family.return_air', cooling: 'device.family.cooling', fan: 'device.family.fan',
   water: 'device.family.water', sensor: 'device.family.sensor', general: 'device.family.general',
   status: 'device.family.status', alarm: 'device.family.alarm', system: 'device.family.system',
-  config: 'device.family.config',
+  config: 'device.family.config', collector: 'device.family.collector',
 };
 
 export function metricFamily(metric: string): string {

@@ -35,6 +35,7 @@ export const deviceEn = {
   'device.family.alarm': 'Alarms',
   'device.family.system': 'System',
   'device.family.config': 'Configuration',
+  'device.family.collector': 'Collector',
 
   'device.quantity.power': 'Power',
   'device.quantity.apparentPower': 'Apparent power',
@@ -146,6 +147,7 @@ export const deviceJa: Record<keyof typeof deviceEn, string> = {
   'device.family.alarm': '警報',
   'device.family.system': 'システム',
   'device.family.config': '設定',
+  'device.family.collector': 'コレクター',
 
   'device.quantity.power': '電力',
   'device.quantity.apparentPower': '皮相電力',
