@@ -352,7 +352,7 @@ export async function ciByKey(q: Queryable, key: string): Promise<CiView | undef
   return (await ciViews(q, rows))[0];
 }
 
-export interface CiFilter { q?: string; type?: string[]; status?: string[]; parent?: string; tag?: string; after?: string; limit: number }
+export interface CiFilter { q?: string; type?: string[]; status?: string[]; parent?: string; tag?: string; device?: string; after?: string; limit: number }
 
 /** CIs ordered by key; `q` matches key, name, serial or asset tag (case-insensitive substring). */
 export async function listCis(q: Queryable, f: CiFilter): Promise<CiView[]> {
@@ -365,8 +365,9 @@ export async function listCis(q: Queryable, f: CiFilter): Promise<CiView[]> {
         and ($4::text is null or p.key = $4)
         and ($5::text is null or $5 = any(c.tags))
         and ($6::text is null or c.key > $6)
+        and ($8::text is null or exists (select 1 from ci_devices d where d.ci_id = c.id and d.device = $8))
       order by c.key limit $7`,
-    [like, f.type ?? null, f.status ?? null, f.parent ?? null, f.tag ?? null, f.after ?? null, f.limit],
+    [like, f.type ?? null, f.status ?? null, f.parent ?? null, f.tag ?? null, f.after ?? null, f.limit, f.device ?? null],
   );
   return ciViews(q, rows);
 }

@@ -61,7 +61,7 @@ const list = (s: string | undefined) => (s ? [...new Set(s.split(',').map((x) =>
 export async function handleListCis(c: C) {
   const { db } = c.get('deps');
   const q = c.req.valid('query') as any;
-  const rows = await listCis(db, { q: q.q, type: list(q.type), status: list(q.status), parent: q.parent, tag: q.tag, after: q.cursor, limit: q.limit + 1 });
+  const rows = await listCis(db, { q: q.q, type: list(q.type), status: list(q.status), parent: q.parent, tag: q.tag, device: q.device, after: q.cursor, limit: q.limit + 1 });
   const page = rows.slice(0, q.limit);
   return c.json({ items: page.map(ciJson), ...(rows.length > q.limit ? { next: page[page.length - 1].key } : {}) }, 200);
 }

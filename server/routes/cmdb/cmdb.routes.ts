@@ -49,6 +49,7 @@ const listQuery = z.object({
   status: z.string().max(500).optional().openapi({ description: 'comma-separated statuses' }),
   parent: z.string().max(128).optional().openapi({ description: 'key of the CI they are located in' }),
   tag: z.string().max(64).optional(),
+  device: z.string().min(1).max(128).optional().openapi({ description: 'name of a collector device: the CI it belongs to (monitored-by)' }),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(200).optional().openapi({ description: '`next` of the previous page' }),
 });

@@ -58,6 +58,16 @@ describe('the demo site as CIs', () => {
     expect(page1.items.length + page2.items.length).toBe(spec.racks.length);
     expect(page2.next).toBeUndefined();
   });
+
+  it('finds the CI a collector device belongs to, whatever the device is named', async () => {
+    // The UPS's SNMP and Modbus faces are two devices of one CI.
+    for (const device of ['ups-a1', 'ups-a1-modbus']) {
+      const { items } = await get(`/api/v1/cis?device=${device}`);
+      expect(items.map((ci: any) => ci.key), device).toEqual(['ups-a1']);
+    }
+    expect((await get(`/api/v1/cis?device=${spec.racks[0].id}-sensor`)).items.map((ci: any) => ci.type)).toEqual(['sensor']);
+    expect((await get('/api/v1/cis?device=no-such-device')).items).toEqual([]);
+  });
 });
 
 describe('graph queries', () => {

@@ -24,19 +24,8 @@ export async function fetchLatest(points: readonly string[], signal?: AbortSigna
   return (await Promise.all(answers)).flatMap((a) => a.items);
 }
 
-/**
- * The CI whose collector devices include `device`. The CI list has no device filter, so it searches by
- * text: the device name first (CI keys usually are device names), then the name without its last
- * `-suffix` (a UPS's Modbus face `ups-a1-modbus` belongs to CI `ups-a1`); a match must list the device.
- */
+/** The CI whose collector devices include `device` (GET /cis?device=). */
 export async function findCiOfDevice(device: string, signal?: AbortSignal): Promise<CiView | undefined> {
-  const candidates = [device];
-  const shorter = device.replace(/-[^-]+$/, '');
-  if (shorter && shorter !== device) candidates.push(shorter);
-  for (const q of candidates) {
-    const list = await request<ListResponse<CiView>>('GET', '/cis', { query: { q, limit: 50 }, signal });
-    const match = list.items.find((ci) => ci.devices?.includes(device));
-    if (match) return match;
-  }
-  return undefined;
+  const list = await request<ListResponse<CiView>>('GET', '/cis', { query: { device, limit: 1 }, signal });
+  return list.items[0];
 }
