@@ -27,6 +27,11 @@ describe.skipIf(browserTierSkipped)('application shell in Chromium', () => {
   beforeAll(async () => {
     stack = await startStack({ pollIntervalMs: 1000 });
     await waitFor(async () => (await api(stack, '/api/v1/cis/r1-a01')).ok, 60_000);
+    // The search finds points once the rack sensors have reported (they publish over MQTT on their own clock).
+    await waitFor(async () => {
+      const res = await api(stack, '/api/v1/points?q=inlet.top.temp&limit=1');
+      return res.ok && ((await res.json()) as { items: unknown[] }).items.length > 0;
+    }, 60_000);
     browser = await launchChromium();
   }, 180_000);
 

@@ -89,8 +89,10 @@ export async function checkAccessibility(page: Page, opts: { exclude?: string[] 
  * different Japanese text and no placeholders.
  */
 export async function englishLeftovers(page: Page, en: Record<string, string>, ja: Record<string, string>): Promise<string[]> {
+  // A text that is also a Japanese string somewhere (an acronym like "UPS") is not a leftover.
+  const japanese = new Set(Object.values(ja).map((text) => text.trim()));
   const english = Object.keys(en)
-    .filter((key) => en[key] !== ja[key] && !/\{\w+\}/.test(en[key]) && /[A-Za-z]{3}/.test(en[key]))
+    .filter((key) => en[key] !== ja[key] && !japanese.has(en[key].trim()) && !/\{\w+\}/.test(en[key]) && /[A-Za-z]{3}/.test(en[key]))
     .map((key) => en[key].trim());
   return page.evaluate((messages) => {
     const wanted = new Set(messages);
