@@ -6,11 +6,12 @@
  * so it is kept current by replaying the entries after the last one it saw — see graph-cache.ts.
  */
 import type { ImportPlan } from './types.ts';
+import { IMPACT_EFFECTS, type ImpactEffect } from './vocabulary.ts';
 export interface GraphCi { id: number; key: string; type: string; name: string; status: string; parentId: number | null }
 export interface GraphRelation { id: number; kind: string; fromId: number; toId: number; feed: string | null; port: string | null }
 
-export type Effect = 'loses_power' | 'loses_redundancy' | 'loses_cooling' | 'cooling_degraded' | 'service_down' | 'service_degraded';
-export const EFFECTS: readonly Effect[] = ['loses_power', 'loses_redundancy', 'loses_cooling', 'cooling_degraded', 'service_down', 'service_degraded'];
+export type Effect = ImpactEffect;
+export const EFFECTS: readonly Effect[] = IMPACT_EFFECTS;
 export interface Affected { key: string; type: string; name: string; effect: Effect; /** the supplier or container that passed it on */ via: string }
 
 const SUPPLY_KINDS = new Set(['powered_by', 'cooled_by', 'depends_on', 'part_of']);

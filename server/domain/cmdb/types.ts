@@ -7,17 +7,11 @@
  * height in U and a maximum weight; a UPS a rated kVA and kW; a breaker a rating, poles, phase and voltage.
  */
 import { z } from 'zod';
+import { CI_STATUSES, CI_TYPES, RELATION_KINDS, type CiStatus, type CiType, type RelationKind } from './vocabulary.ts';
+
+export { CI_STATUSES, CI_TYPES, RELATION_KINDS, type CiStatus, type CiType, type RelationKind };
 
 // ---------------------------------------------------------------- CI types
-
-export const CI_TYPES = [
-  'site', 'building', 'room', 'row', 'rack',
-  'utility', 'transformer', 'generator', 'ups', 'panel', 'breaker', 'feed', 'pdu', 'meter',
-  'crac', 'chiller', 'sensor',
-  'server', 'switch', 'storage',
-  'service', 'collector',
-] as const;
-export type CiType = (typeof CI_TYPES)[number];
 
 /** IT equipment: takes U in a rack, has a nameplate power and power supplies. */
 export const IT_DEVICE_TYPES = ['server', 'switch', 'storage'] as const satisfies readonly CiType[];
@@ -25,9 +19,6 @@ export const IT_DEVICE_TYPES = ['server', 'switch', 'storage'] as const satisfie
 export const RACK_MOUNTABLE_TYPES: readonly CiType[] = [...IT_DEVICE_TYPES, 'pdu', 'sensor', 'ups', 'panel'];
 /** Types that name places (the location tree). */
 export const LOCATION_TYPES: readonly CiType[] = ['site', 'building', 'room', 'row', 'rack'];
-
-export const CI_STATUSES = ['planned', 'in_stock', 'installed', 'active', 'maintenance', 'retired'] as const;
-export type CiStatus = (typeof CI_STATUSES)[number];
 
 /** Where a CI of each type may be located (its `parent`). A CI with no parent must be a site or a service. */
 export const ALLOWED_PARENTS: Record<CiType, readonly CiType[]> = {
@@ -186,8 +177,6 @@ export type CiModelFields = z.output<typeof ciModelInput>;
 
 // ---------------------------------------------------------------- relationships
 
-export const RELATION_KINDS = ['powered_by', 'cooled_by', 'depends_on', 'part_of', 'monitored_by'] as const;
-export type RelationKind = (typeof RELATION_KINDS)[number];
 
 const POWER_SOURCES: readonly CiType[] = ['utility', 'transformer', 'generator', 'ups', 'panel', 'breaker', 'feed', 'pdu'];
 const POWERED: readonly CiType[] = ['transformer', 'ups', 'panel', 'breaker', 'feed', 'pdu', 'rack', 'meter', 'crac', 'chiller', 'sensor', 'server', 'switch', 'storage', 'collector'];

@@ -8,7 +8,7 @@ import { ancestorsOf, childrenOf, ciByKey, type CiView } from '../../../db/queri
 import { ciPointsLatest, rackPoints, rackPowerRelations, type CiPointLatestRow, type RackPointRow, type RackPowerRelation } from '../../../db/queries/racks.ts';
 import { qualityName } from '../../../db/queries/samples.ts';
 import { rackSummaries, rackUHeight } from './summary.ts';
-import type { RackSummary } from './types.ts';
+import type { ElevationDevice, ElevationFeed, ElevationOutlet, ElevationPdu, ElevationPoint, InletPosition, RackElevation, RackSummary } from './types.ts';
 
 const OUTLET_METRIC = /^outlet\.([0-9]{1,4})\.(power|state)$/;
 const OUTLET_METRIC_SQL = '^outlet\\.[0-9]{1,4}\\.(power|state)$';
@@ -16,41 +16,6 @@ const OUTLET_METRIC_SQL = '^outlet\\.[0-9]{1,4}\\.(power|state)$';
 const OWN_POWER_METRIC_SQL = '^(power|(output|psu|system)(\\.[^.]+)?\\.power)$';
 /** NEC 210.19/215.2: continuous load at most 80 % of the rating, unless the feed says otherwise. */
 export const DEFAULT_MAX_UTILIZATION = 0.8;
-
-export interface ElevationPoint { key: string; value: number | null; ts: string | null; quality: string | null; unit: string }
-
-export interface ElevationDevice {
-  key: string; name: string; type: string; status: string; model: string | null; vendor: string | null;
-  positionU: number; uHeight: number; face: 'front' | 'rear'; fullDepth: boolean; nameplateW: number | null;
-  powerW: number | null; powerPoints: string[];
-}
-
-export interface ElevationOutlet {
-  outlet: string;
-  device: { key: string; name: string } | null;
-  power: ElevationPoint | null;
-  state: { key: string; value: number | null; label: string | null; states: Record<string, string> | null; ts: string | null; quality: string | null } | null;
-}
-
-export interface ElevationPdu { key: string; name: string; feed: string | null; devices: string[]; inletPower: ElevationPoint[]; outlets: ElevationOutlet[] }
-
-export interface ElevationFeed {
-  key: string; name: string; side: string | null; voltageV: number | null; ratedA: number | null; maxUtilization: number;
-  ratedW: number | null; loadW: number | null; loadPoints: string[]; source: { key: string; name: string } | null;
-}
-
-export type InletPosition = 'top' | 'middle' | 'bottom' | 'other';
-
-export interface RackElevation {
-  rack: { key: string; name: string; uHeight: number; descendingUnits: boolean; maxKw: number | null; model: string | null; path: Array<{ key: string; type: string; name: string }> };
-  summary: RackSummary;
-  devices: ElevationDevice[];
-  unmounted: Array<{ key: string; name: string; type: string; face: string | null }>;
-  emptyRanges: Array<{ from: number; to: number; size: number }>;
-  pdus: ElevationPdu[];
-  feeds: ElevationFeed[];
-  inlets: Array<ElevationPoint & { position: InletPosition; ci: string }>;
-}
 
 export class RackNotFoundError extends Error {}
 

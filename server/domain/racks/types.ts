@@ -2,6 +2,9 @@
  * What Kiban knows about a rack at a glance: where it stands, how full it is, what it draws against its
  * budget, how warm its air intake is. One shape for the floor plan, the rack list and the overview, so every
  * page agrees on "the hottest rack" and "the rack with the least free U".
+ *
+ * These are the wire shapes the web app reads too (web/src/api/racks.ts imports them as types): keep this file
+ * free of runtime imports.
  */
 export interface RackSummary {
   key: string;
@@ -42,4 +45,41 @@ export interface RackPointLatest {
   ts: string | null;
   /** The sample is a valid, recent measurement (quality ok, within the stale window). */
   fresh: boolean;
+}
+
+// The elevation of one rack (GET /api/v1/racks/{key}/elevation), built by elevation.ts.
+
+export interface ElevationPoint { key: string; value: number | null; ts: string | null; quality: string | null; unit: string }
+
+export interface ElevationDevice {
+  key: string; name: string; type: string; status: string; model: string | null; vendor: string | null;
+  positionU: number; uHeight: number; face: 'front' | 'rear'; fullDepth: boolean; nameplateW: number | null;
+  powerW: number | null; powerPoints: string[];
+}
+
+export interface ElevationOutlet {
+  outlet: string;
+  device: { key: string; name: string } | null;
+  power: ElevationPoint | null;
+  state: { key: string; value: number | null; label: string | null; states: Record<string, string> | null; ts: string | null; quality: string | null } | null;
+}
+
+export interface ElevationPdu { key: string; name: string; feed: string | null; devices: string[]; inletPower: ElevationPoint[]; outlets: ElevationOutlet[] }
+
+export interface ElevationFeed {
+  key: string; name: string; side: string | null; voltageV: number | null; ratedA: number | null; maxUtilization: number;
+  ratedW: number | null; loadW: number | null; loadPoints: string[]; source: { key: string; name: string } | null;
+}
+
+export type InletPosition = 'top' | 'middle' | 'bottom' | 'other';
+
+export interface RackElevation {
+  rack: { key: string; name: string; uHeight: number; descendingUnits: boolean; maxKw: number | null; model: string | null; path: Array<{ key: string; type: string; name: string }> };
+  summary: RackSummary;
+  devices: ElevationDevice[];
+  unmounted: Array<{ key: string; name: string; type: string; face: string | null }>;
+  emptyRanges: Array<{ from: number; to: number; size: number }>;
+  pdus: ElevationPdu[];
+  feeds: ElevationFeed[];
+  inlets: Array<ElevationPoint & { position: InletPosition; ci: string }>;
 }

@@ -7,7 +7,7 @@ import {
   findSite, lastValueAt, pointsWithRoles, powerRelationsFrom, recentValues, siteCisOfTypes, siteDeviceReports, type SiteRef,
 } from '../../../db/queries/overview.ts';
 import { latestSamples } from '../../../db/queries/samples.ts';
-import { SITE_POWER_CI_TYPES, SITE_POWER_ROLES, type Reading, type SitePowerInputs } from './types.ts';
+import { SITE_POWER_CI_TYPES, SITE_POWER_ROLES, type DeviceReport, type DeviceReportReason, type Reading, type SitePowerInputs } from './types.ts';
 
 /** A value older than this is no longer the present one (ten poll intervals of a slow collector). */
 export const SITE_POWER_STALE_AFTER_MS = 10 * 60_000;
@@ -41,20 +41,6 @@ export async function loadSitePowerInputs(db: Db, site: SiteRef, now = new Date(
     staleAfterMs: SITE_POWER_STALE_AFTER_MS,
     holdMs: NOT_REPORTING_AFTER_MS,
   };
-}
-
-export type DeviceReportReason = 'never' | 'comm_loss' | 'stale';
-
-export interface DeviceReport {
-  device: string;
-  ci: { key: string; name: string; type: string };
-  reporting: boolean;
-  reason: DeviceReportReason | null;
-  /** Newest sample (of any quality). */
-  lastSample: string | null;
-  /** When it last delivered a value (only looked up for devices that stopped). */
-  lastValue: string | null;
-  probePoint: string | null;
 }
 
 /** Every collector device of the site and whether it is reporting now (see NOT_REPORTING_AFTER_MS). */

@@ -5,6 +5,8 @@
  * Every figure names the points behind it, so a page can keep it live from the sample stream by summing the
  * same points, and says how many of the points it expected actually reported (its coverage): a total over
  * half the PDUs is not the IT load, and a person must be able to see that.
+ *
+ * The web bundle imports this file (its types, and CHAIN_COLUMNS): keep it free of runtime imports.
  */
 import type { SampleQuality } from '../../contracts/ingest.ts';
 
@@ -175,4 +177,33 @@ export interface PowerChain {
   nodes: ChainNode[];
   links: ChainLink[];
   readings: Record<string, ReadingJson>;
+}
+
+// ---------------------------------------------------------------- device reporting (GET /api/v1/overview/devices)
+
+export type DeviceReportReason = 'never' | 'comm_loss' | 'stale';
+
+export interface DeviceReport {
+  device: string;
+  ci: { key: string; name: string; type: string };
+  reporting: boolean;
+  reason: DeviceReportReason | null;
+  /** Newest sample (of any quality). */
+  lastSample: string | null;
+  /** When it last delivered a value (only looked up for devices that stopped). */
+  lastValue: string | null;
+  probePoint: string | null;
+}
+
+export interface DeviceReporting {
+  site: { key: string; name: string };
+  at: string;
+  /** A device with nothing new for longer than this is stale. */
+  staleAfterSeconds: number;
+  /** A device answering nothing (comm_loss) is not reporting once its last value is this old. */
+  silentAfterSeconds: number;
+  total: number;
+  notReporting: number;
+  /** Not reporting first, then by device name. */
+  items: DeviceReport[];
 }

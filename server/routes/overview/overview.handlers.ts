@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { powerChain } from '../../domain/site-power/chain.ts';
 import { findSite, loadSitePowerInputs, NOT_REPORTING_AFTER_MS, siteDeviceReporting, SITE_POWER_STALE_AFTER_MS } from '../../domain/site-power/load.ts';
 import { sitePowerSummary } from '../../domain/site-power/summary.ts';
+import type { DeviceReporting } from '../../domain/site-power/types.ts';
 import type { AppEnv } from '../../lib/context.ts';
 import { errorJson } from '../../lib/errors.ts';
 
@@ -33,8 +34,9 @@ export async function handleDeviceReporting(c: C) {
   const now = new Date();
   const items = (await siteDeviceReporting(c.get('deps').db, site, now))
     .sort((a, b) => Number(a.reporting) - Number(b.reporting) || (a.device < b.device ? -1 : a.device > b.device ? 1 : 0));
-  return c.json({
+  const body: DeviceReporting = {
     site: { key: site.key, name: site.name }, at: now.toISOString(), staleAfterSeconds: SITE_POWER_STALE_AFTER_MS / 1000, silentAfterSeconds: NOT_REPORTING_AFTER_MS / 1000,
     total: items.length, notReporting: items.filter((d) => !d.reporting).length, items,
-  }, 200);
+  };
+  return c.json(body, 200);
 }

@@ -1,32 +1,18 @@
 /**
  * Typed client for the configuration management database (CMDB): configuration items (CIs), their
  * location tree, relationships, history, power path, failure impact and the points that measure them.
- * Wire shapes only; kept free of server imports so the web bundle never pulls zod in.
+ * Wire shapes; the vocabulary comes from server/domain/cmdb/vocabulary.ts (plain constants, no zod).
  */
 import { ApiError, request } from './client.ts';
 import type { ListResponse, SampleQuality } from './types.ts';
 
-// ---------------------------------------------------------------- vocabulary (mirrors server/domain/cmdb/types.ts)
+// ---------------------------------------------------------------- vocabulary (the server's own: server/domain/cmdb/vocabulary.ts)
 
-export const CI_TYPES = [
-  'site', 'building', 'room', 'row', 'rack',
-  'utility', 'transformer', 'generator', 'ups', 'panel', 'breaker', 'feed', 'pdu', 'meter',
-  'crac', 'chiller', 'sensor',
-  'server', 'switch', 'storage',
-  'service', 'collector',
-] as const;
-export type CiType = (typeof CI_TYPES)[number];
+import type { CiStatus, CiType, ImpactEffect, RelationKind } from '../../../server/domain/cmdb/vocabulary.ts';
 
-export const CI_STATUSES = ['planned', 'in_stock', 'installed', 'active', 'maintenance', 'retired'] as const;
-export type CiStatus = (typeof CI_STATUSES)[number];
-
-export const RELATION_KINDS = ['powered_by', 'cooled_by', 'depends_on', 'part_of', 'monitored_by'] as const;
-export type RelationKind = (typeof RELATION_KINDS)[number];
-
-export const IMPACT_EFFECTS = [
-  'loses_power', 'loses_redundancy', 'loses_cooling', 'cooling_degraded', 'service_down', 'service_degraded',
-] as const;
-export type ImpactEffect = (typeof IMPACT_EFFECTS)[number];
+export {
+  CI_STATUSES, CI_TYPES, IMPACT_EFFECTS, RELATION_KINDS, type CiStatus, type CiType, type ImpactEffect, type RelationKind,
+} from '../../../server/domain/cmdb/vocabulary.ts';
 
 export type RackFace = 'front' | 'rear';
 export type PowerFeed = 'A' | 'B';

@@ -3,6 +3,7 @@
  * guideline and the power-budget thresholds), the condition of a rack while there are no alarms yet, where the
  * rooms of a site sit next to each other in one drawing, and which rack an arrow key moves to.
  */
+import type { RackSummary } from '../../api/racks.ts';
 
 // ---------------------------------------------------------------- thresholds
 
@@ -17,22 +18,8 @@ export const POWER_CRITICAL_RATIO = 1.0;
 // ---------------------------------------------------------------- racks
 
 /** What the floor plan needs of a rack (a subset of the rack summary). */
-export interface FloorRack {
-  key: string;
-  name: string;
-  roomKey: string | null;
-  rowKey: string | null;
-  gridX: number | null;
-  gridY: number | null;
-  uHeight: number;
-  usedU: number;
-  freeU: number;
-  maxKw: number | null;
-  powerW: number | null;
-  inletC: number | null;
-  stale: boolean;
-  measuredAt: string | null;
-}
+export type FloorRack = Pick<RackSummary,
+  'key' | 'name' | 'roomKey' | 'rowKey' | 'gridX' | 'gridY' | 'uHeight' | 'usedU' | 'freeU' | 'maxKw' | 'powerW' | 'inletC' | 'stale' | 'measuredAt'>;
 
 export type Overlay = 'inlet' | 'power' | 'freeU' | 'alarm';
 export const OVERLAYS: readonly Overlay[] = ['inlet', 'power', 'freeU', 'alarm'];
