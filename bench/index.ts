@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   cmdb: async () => (await import('./cmdb.ts')).cmdbBench,
   chart: async () => (await import('./chart.ts')).chartBench,
   floor: async () => (await import('./floor.ts')).floorBench,
+  'site-api': async () => (await import('./site-api.ts')).siteApiBench,
 };
 
 export function machine(): string {

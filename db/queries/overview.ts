@@ -102,14 +102,20 @@ export async function siteDeviceReports(q: Queryable, siteId: number): Promise<D
   const rows = await q.query<any>(
     `${UNDER_SITE}
      select cd.device, c.key as ci_key, c.name as ci_name, c.type as ci_type, (d.id is not null) as known,
-            (select d.name || '/' || p.metric from points p where p.device_id = d.id order by p.id limit 1) as probe_point,
-            last.ts as last_ts, last.quality as last_quality
+            first3.probe_point, last.ts as last_ts, last.quality as last_quality
        from under u join cis c on c.id = u.id
        join ci_devices cd on cd.ci_id = c.id
        left join devices d on d.name = cd.device
+       -- The device's first three points, found once through the device's index. (A scalar subquery
+       -- "first point by id" let the planner walk the whole points table in id order for every device:
+       -- 3.5 s instead of 0.4 s for the 6,000 devices of a 2,000-rack site.)
+       left join lateral (
+         select array_agg(f.id order by f.id) as ids, (array_agg(d.name || '/' || f.metric order by f.id))[1] as probe_point
+           from (select id, metric from points where device_id = d.id order by id limit 3) f
+       ) first3 on true
        left join lateral (
          select s.ts, s.quality
-           from (select id from points where device_id = d.id order by id limit 3) p
+           from unnest(first3.ids) as p(id)
            cross join lateral (select ts, quality from samples where point_id = p.id order by ts desc limit 1) s
           order by s.ts desc, s.quality asc limit 1
        ) last on true
