@@ -1,17 +1,15 @@
 /**
  * The rooms of a site (or one room) with their cooling units, the units' key points kept live from the stream.
- * Shared by the floor plan (supply air beside each unit) and the cooling page (every key point). Values live in a
- * Map outside any reactive store; one `version` signal is bumped at most once per frame when one changed.
+ * Shared by the floor plan (supply air beside each unit) and the cooling page (every key point). Values live in the
+ * shared latest-value store (web/src/stores/latestValues.ts); this file adds the scope: which units, which stream.
  */
 import { createEffect, createSignal, on, onCleanup, type Accessor } from 'solid-js';
 import { floorApi, type CoolingPointName, type FloorCoolingUnit, type FloorResponse } from '../../api/floor.ts';
-import type { SampleQuality } from '../../api/types.ts';
-import { createFrameScheduler } from '../../charts/frameScheduler.ts';
-import { subscribeLive } from '../../stores/liveStream.ts';
+import { createLatestValues, type LatestValue } from '../../stores/latestValues.ts';
 
 export interface FloorScope { site?: string; room?: string }
 
-export interface LivePointValue { value: number | null; tsMs: number; quality: SampleQuality | null }
+export type LivePointValue = Pick<LatestValue, 'value' | 'tsMs' | 'quality'>;
 
 /** The stream takes at most this many devices in one subscription; more go by room. */
 const MAX_DEVICE_SUBSCRIPTION = 400;
@@ -31,18 +29,14 @@ export function createCoolingUnitsLive(scope: Accessor<FloorScope | undefined>):
   const [floor, setFloor] = createSignal<FloorResponse | undefined>();
   const [loading, setLoading] = createSignal(false);
   const [error, setError] = createSignal<unknown>();
-  const [version, setVersion] = createSignal(0);
-  const values = new Map<string, LivePointValue>();
-  let unsubscribe: (() => void) | undefined;
+  const live = createLatestValues();
   let abort: AbortController | undefined;
   let generation = 0;
-  const frame = createFrameScheduler(() => setVersion((v) => v + 1));
 
   async function load(current: FloorScope | undefined): Promise<void> {
     const mine = ++generation;
     abort?.abort();
-    unsubscribe?.();
-    unsubscribe = undefined;
+    live.unfollow();
     if (!current) { setFloor(undefined); return; }
     const controller = new AbortController();
     abort = controller;
@@ -50,34 +44,14 @@ export function createCoolingUnitsLive(scope: Accessor<FloorScope | undefined>):
     try {
       const body = await floorApi.floor(current, controller.signal);
       if (mine !== generation) return;
-      values.clear();
       const units = body.rooms.flatMap((r) => r.coolingUnits);
-      for (const u of units) {
-        for (const p of Object.values(u.points)) {
-          if (p) values.set(p.key, { value: p.value, tsMs: p.ts ? Date.parse(p.ts) : Number.NaN, quality: p.quality });
-        }
-      }
+      live.seed(units.flatMap((u) => Object.values(u.points).flatMap((p) => (p ? [p] : []))));
       setFloor(body);
       setError(undefined);
-      setVersion((v) => v + 1);
       const devices = [...new Set(units.flatMap((u) => u.devices))];
       if (devices.length > 0) {
         const filter = devices.length <= MAX_DEVICE_SUBSCRIPTION ? { devices } : { locations: body.rooms.map((r) => r.key) };
-        unsubscribe = subscribeLive(filter, {
-          onSamples: (samples) => {
-            let changed = false;
-            for (const s of samples) {
-              const held = values.get(s.point);
-              if (!held) continue;
-              const tsMs = Date.parse(s.ts);
-              if (tsMs < held.tsMs) continue;
-              values.set(s.point, { value: s.value, tsMs, quality: s.quality });
-              changed = true;
-            }
-            if (changed) frame.schedule();
-          },
-          onResumed: () => { void load(scope()); },
-        });
+        live.follow(filter, { onResumed: () => { void load(scope()); } });
       }
     } catch (err) {
       if (mine !== generation || (err instanceof DOMException && err.name === 'AbortError')) return;
@@ -91,16 +65,13 @@ export function createCoolingUnitsLive(scope: Accessor<FloorScope | undefined>):
   onCleanup(() => {
     generation++;
     abort?.abort();
-    unsubscribe?.();
-    frame.cancel();
   });
 
   return {
-    floor, loading, error, version,
+    floor, loading, error, version: live.version,
     point(unit, name) {
-      version();
       const p = unit.points[name];
-      return p ? values.get(p.key) : undefined;
+      return p ? live.get(p.key) : undefined;
     },
     reload: () => load(scope()),
   };

@@ -10,11 +10,10 @@ import type { Device, Point } from '../../api/types.ts';
 import { createChartRange } from '../../charts/chartRange.ts';
 import { displayUnit, t, type MessageKey } from '../../i18n/index.ts';
 import { href } from '../../shell/route.ts';
-import { subscribeLive } from '../../stores/liveStream.ts';
+import { createLatestValues, latestSeeds } from '../../stores/latestValues.ts';
 import { ErrorBanner } from '../../ui/ErrorBanner.tsx';
 import { chartGroups, quantityKey, seriesLabel, type ChartGroup } from './deviceModel.ts';
 import { ChartPanel, RangeToolbar } from './HistoryCharts.tsx';
-import { createLiveValues } from './liveValues.ts';
 import { familyName, PointsByFamily } from './PointsByFamily.tsx';
 import { presetFromHash, writePresetToHash } from './rangeInHash.ts';
 import './device.css';
@@ -82,7 +81,7 @@ function DeviceView(props: { name: string }) {
   const [points, setPoints] = createSignal<Point[]>([]);
   const [pointsLoaded, setPointsLoaded] = createSignal(false);
   const [error, setError] = createSignal<unknown>();
-  const live = createLiveValues();
+  const live = createLatestValues();
   const range = createChartRange(presetFromHash());
   createEffect(on(() => range.range().preset, (preset) => writePresetToHash(preset), { defer: true }));
 
@@ -95,7 +94,7 @@ function DeviceView(props: { name: string }) {
     setPoints(list);
     setPointsLoaded(true);
     await afterChartRequests();
-    live.load(await fetchLatest(list.map((p) => p.key), abort.signal));
+    live.merge(latestSeeds(await fetchLatest(list.map((p) => p.key), abort.signal)));
   };
 
   const loadAll = () => {
@@ -116,10 +115,10 @@ function DeviceView(props: { name: string }) {
   });
 
   const pointKeys = createMemo(() => new Set(points().map((p) => p.key)));
-  onCleanup(subscribeLive({ devices: [name] }, {
-    onSamples: (samples) => live.apply(samples, (point) => pointKeys().has(point)),
+  live.follow({ devices: [name] }, {
+    accept: (point) => pointKeys().has(point),
     onResumed: () => void loadPoints().catch(report),
-  }));
+  });
 
   const groups = createMemo(() => chartGroups(points()));
   /** Charts remount only when a group's points change, not on every refresh of the list. */

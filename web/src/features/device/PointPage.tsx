@@ -11,14 +11,14 @@ import { formatTimestamp } from '../../charts/timeAxis.ts';
 import { displayUnit, formatAge, locale, t } from '../../i18n/index.ts';
 import { href } from '../../shell/route.ts';
 import { useClock } from '../../stores/clock.ts';
-import { subscribeLive } from '../../stores/liveStream.ts';
+import { createLatestValues, latestSeeds } from '../../stores/latestValues.ts';
 import { ErrorBanner } from '../../ui/ErrorBanner.tsx';
 import { QualityBadge } from '../../ui/QualityBadge.tsx';
 import { afterChartRequests, chartTitle, DeviceFacts } from './DevicePage.tsx';
 import { canonicalUnit, metricFamily } from './deviceModel.ts';
 import { ChartPanel, RangeToolbar } from './HistoryCharts.tsx';
-import { createLiveValues } from './liveValues.ts';
-import { familyName, formatPointValue } from './PointsByFamily.tsx';
+import { familyName } from './PointsByFamily.tsx';
+import { formatPointValue } from './SampleCells.tsx';
 import { presetFromHash, writePresetToHash } from './rangeInHash.ts';
 import './device.css';
 
@@ -39,7 +39,7 @@ function PointView(props: { pointKey: string }) {
   const [ci, setCi] = createSignal<CiView>();
   const [ciChecked, setCiChecked] = createSignal(false);
   const [error, setError] = createSignal<unknown>();
-  const live = createLiveValues();
+  const live = createLatestValues();
   const now = useClock();
   const range = createChartRange(presetFromHash());
   createEffect(on(() => range.range().preset, (preset) => writePresetToHash(preset), { defer: true }));
@@ -56,7 +56,7 @@ function PointView(props: { pointKey: string }) {
     setPoint(points.find((p) => p.key === key));
     setChecked(true);
     await afterChartRequests();
-    if (points.some((p) => p.key === key)) live.load(await fetchLatest([key], abort.signal));
+    if (points.some((p) => p.key === key)) live.merge(latestSeeds(await fetchLatest([key], abort.signal)));
   };
   const loadAll = () => {
     setError(undefined);
@@ -69,12 +69,12 @@ function PointView(props: { pointKey: string }) {
   };
   onMount(loadAll);
 
-  onCleanup(subscribeLive({ points: [key] }, {
-    onSamples: (samples) => live.apply(samples, (p) => p === key),
+  live.follow({ points: [key] }, {
+    accept: (p) => p === key,
     onResumed: () => void loadPoint().catch(report),
-  }));
+  });
 
-  const sample = () => live.latest[key];
+  const sample = () => live.get(key);
 
   return (
     <main class="page device-page point-page" data-testid="point-page" data-point={key}>
@@ -95,7 +95,7 @@ function PointView(props: { pointKey: string }) {
             <Show when={sample()}>
               {(s) => (
                 <>
-                  <QualityBadge quality={s().quality} />
+                  <Show when={s().quality}>{(quality) => <QualityBadge quality={quality()} />}</Show>
                   <time class="muted" datetime={new Date(s().tsMs).toISOString()} title={formatTimestamp(locale(), s().tsMs)}>
                     {formatAge(s().tsMs, now())}
                   </time>

@@ -1,25 +1,19 @@
 /** Every point of a device, grouped by metric family, with its live value, quality and age. */
 import { For, Show } from 'solid-js';
 import type { Point } from '../../api/types.ts';
-import { formatAge, formatDateTime, formatValue, t } from '../../i18n/index.ts';
+import { t } from '../../i18n/index.ts';
 import { href } from '../../shell/route.ts';
 import { useClock } from '../../stores/clock.ts';
-import { OLD_SAMPLE_MS, QualityBadge } from '../../ui/QualityBadge.tsx';
+import type { LatestValuesHandle } from '../../stores/latestValues.ts';
 import { familyLabelKey, groupByFamily } from './deviceModel.ts';
-import type { LiveValue, LiveValues } from './liveValues.ts';
+import { isOldSample, SampleCells, SampleHeaderCells } from './SampleCells.tsx';
 
 export function familyName(family: string): string {
   const key = familyLabelKey(family);
   return key ? t(key) : family;
 }
 
-/** A point's value as people read it: its state label for enumerations, else number and unit. */
-export function formatPointValue(point: Point, sample: LiveValue | undefined): string | undefined {
-  if (!sample || sample.value === null) return undefined;
-  return point.states?.[String(sample.value)] ?? formatValue(sample.value, point.unit);
-}
-
-export function PointsByFamily(props: { points: readonly Point[]; live: LiveValues }) {
+export function PointsByFamily(props: { points: readonly Point[]; live: Pick<LatestValuesHandle, 'get'> }) {
   const now = useClock();
   const families = () => groupByFamily(props.points);
   return (
@@ -33,9 +27,7 @@ export function PointsByFamily(props: { points: readonly Point[]; live: LiveValu
           <thead>
             <tr>
               <th scope="col">{t('points.metric')}</th>
-              <th scope="col" class="num">{t('points.value')}</th>
-              <th scope="col">{t('points.quality')}</th>
-              <th scope="col" class="num">{t('points.age')}</th>
+              <SampleHeaderCells />
             </tr>
           </thead>
           <For each={families()} fallback={<tbody><tr><td colSpan={4} class="empty">{t('points.empty')}</td></tr></tbody>}>
@@ -46,32 +38,16 @@ export function PointsByFamily(props: { points: readonly Point[]; live: LiveValu
                 </tr>
                 <For each={group.points}>
                   {(point) => {
-                    const sample = () => props.live.latest[point.key];
+                    const sample = () => props.live.get(point.key);
                     return (
-                      <tr data-point={point.key} classList={{ old: !!sample() && now() - sample()!.tsMs > OLD_SAMPLE_MS }}>
+                      <tr data-point={point.key} classList={{ old: isOldSample(sample(), now()) }}>
                         <td>
                           <a class="metric mono" href={href.point(point.key)}>{point.metric}</a>
                           <Show when={point.description}>
                             <div class="description">{point.description}</div>
                           </Show>
                         </td>
-                        <td class="num value" data-testid="point-value">
-                          <Show when={formatPointValue(point, sample())} fallback={<span class="muted">{t('points.noSample')}</span>}>
-                            {(text) => text()}
-                          </Show>
-                        </td>
-                        <td>
-                          <Show when={sample()}>{(s) => <QualityBadge quality={s().quality} />}</Show>
-                        </td>
-                        <td class="num age">
-                          <Show when={sample()} fallback={t('app.none')}>
-                            {(s) => (
-                              <time datetime={new Date(s().tsMs).toISOString()} title={formatDateTime(s().tsMs)}>
-                                {formatAge(s().tsMs, now())}
-                              </time>
-                            )}
-                          </Show>
-                        </td>
+                        <SampleCells point={point} sample={sample()} nowMs={now()} valueTestId="point-value" />
                       </tr>
                     );
                   }}

@@ -1,68 +1,44 @@
 /**
  * Live power figures from named points: the server hands over, with each figure, the points whose sum is the
  * figure and their latest readings; the page keeps those readings current from the stream and sums them
- * again. The readings live in a plain Map outside any reactive store; one `version` signal is bumped at most
- * once per animation frame however many samples arrive.
+ * again. The readings live in the shared latest-value store (web/src/stores/latestValues.ts: a plain Map, one
+ * `version` signal bumped at most once per frame); this file adds what they mean for power: a lost poll holds
+ * the last value for a while, and sums are in kW whatever the points' units.
  */
-import { createSignal, onCleanup, type Accessor } from 'solid-js';
+import type { Accessor } from 'solid-js';
 import type { ReadingJson } from '../../api/overview.ts';
 import type { StreamSample } from '../../api/types.ts';
-import { createFrameScheduler } from '../../charts/frameScheduler.ts';
-import { subscribeLive } from '../../stores/liveStream.ts';
+import { createLatestValues, LatestValues } from '../../stores/latestValues.ts';
 
 /** The stream carries at most this many points for one page; beyond, the page's periodic refresh covers the rest. */
 export const MAX_LIVE_POINTS = 1500;
 /** A lost poll keeps the point's last value this long (as the server does: a blip is not a drop in load). */
 export const HOLD_LAST_VALUE_MS = 60_000;
 
-interface Held {
-  value: number | null;
-  tsMs: number;
-  unit: string;
-  /** The last value the point had and when (NaN: none known). */
-  lastValue: number | null;
-  lastValueMs: number;
-}
-
 /** W per unit of a power point (undefined: not a power unit). */
 export function wattsPerUnit(unit: string): number | undefined {
   return unit === 'W' || unit === '' ? 1 : unit === 'kW' ? 1e3 : unit === 'MW' ? 1e6 : undefined;
 }
 
+const seeds = (readings: Record<string, ReadingJson>) => Object.entries(readings).map(([key, r]) => ({ key, ...r }));
+
+/** Power semantics on the shared latest-value store: a lost poll (comm_loss) has no value. */
 export class LiveReadings {
-  private readonly held = new Map<string, Held>();
+  readonly values = new LatestValues({ sampleValue: (s) => (s.quality === 'comm_loss' ? null : s.value) });
 
   /** Replaces every reading with the server's snapshot. */
   load(readings: Record<string, ReadingJson>): void {
-    this.held.clear();
-    for (const [key, r] of Object.entries(readings)) {
-      const value = r.quality === 'comm_loss' ? null : r.value;
-      const tsMs = Date.parse(r.ts);
-      const lastValueMs = value !== null ? tsMs : r.lastValueTs ? Date.parse(r.lastValueTs) : Number.NaN;
-      this.held.set(key, { value, tsMs, unit: r.unit, lastValue: value ?? r.lastValue ?? null, lastValueMs });
-    }
+    this.values.seed(seeds(readings));
   }
 
-  /** Applies stream samples of known points; true when any of them changed a value. */
+  /** Applies stream samples of watched points; true when any of them changed a reading. */
   apply(samples: readonly StreamSample[], watched: ReadonlySet<string>): boolean {
-    let changed = false;
-    for (const s of samples) {
-      if (!watched.has(s.point)) continue;
-      const tsMs = Date.parse(s.ts);
-      const held = this.held.get(s.point);
-      if (held && tsMs < held.tsMs) continue; // an older sample never overwrites a newer one
-      const value = s.quality === 'comm_loss' ? null : s.value;
-      if (!held || held.value !== value) changed = true;
-      this.held.set(s.point, value === null
-        ? { value, tsMs, unit: held?.unit ?? 'W', lastValue: held?.lastValue ?? null, lastValueMs: held?.lastValueMs ?? Number.NaN }
-        : { value, tsMs, unit: held?.unit ?? 'W', lastValue: value, lastValueMs: tsMs });
-    }
-    return changed;
+    return this.values.apply(samples, (point) => watched.has(point));
   }
 
   /** The point's value now: the latest, or through a lost poll the last one for up to HOLD_LAST_VALUE_MS. */
   value(key: string | null | undefined, nowMs = Date.now()): number | null {
-    const h = key ? this.held.get(key) : undefined;
+    const h = key ? this.values.get(key) : undefined;
     if (!h) return null;
     if (h.value !== null) return h.value;
     return h.lastValue !== null && nowMs - h.lastValueMs <= HOLD_LAST_VALUE_MS ? h.lastValue : null;
@@ -70,21 +46,23 @@ export class LiveReadings {
 
   /** The latest sample's value as it came (null for a lost poll). */
   current(key: string): number | null {
-    return this.held.get(key)?.value ?? null;
+    return this.values.get(key)?.value ?? null;
   }
 
+  /** The point's unit (W when only the stream has told of it). */
   unit(key: string): string | undefined {
-    return this.held.get(key)?.unit;
+    const h = this.values.get(key);
+    return h ? h.unit ?? 'W' : undefined;
   }
 
   /** Time of the newest sample of the point, ms (NaN when none). */
   sampleMs(key: string): number {
-    return this.held.get(key)?.tsMs ?? Number.NaN;
+    return this.values.get(key)?.tsMs ?? Number.NaN;
   }
 
   /** When the point last had a value, ms (NaN when not seen since loading). */
   lastValueMs(key: string): number {
-    return this.held.get(key)?.lastValueMs ?? Number.NaN;
+    return this.values.get(key)?.lastValueMs ?? Number.NaN;
   }
 
   /** Sum of power points in kW and how many reported; kw null when none did. */
@@ -94,7 +72,7 @@ export class LiveReadings {
     for (const key of keys) {
       const v = this.value(key, nowMs);
       if (v === null) continue;
-      watts += v * (wattsPerUnit(this.held.get(key)!.unit) ?? 1);
+      watts += v * (wattsPerUnit(this.unit(key)!) ?? 1);
       reported++;
     }
     return { kw: reported ? watts / 1000 : null, reported };
@@ -121,33 +99,16 @@ export interface LiveReadingsHandle {
 /** Call inside a component: follows points on the stream until the component goes away. */
 export function createLiveReadings(): LiveReadingsHandle {
   const readings = new LiveReadings();
-  const [version, setVersion] = createSignal(0);
-  const frame = createFrameScheduler(() => setVersion((v) => v + 1));
-  let unsubscribe: (() => void) | undefined;
+  const live = createLatestValues(readings.values);
   let watched = new Set<string>();
-  let signature = '';
-
-  onCleanup(() => {
-    unsubscribe?.();
-    frame.cancel();
-  });
-
   return {
     readings,
-    version,
+    version: live.version,
     follow(snapshot, points, onResumed) {
-      readings.load(snapshot);
-      setVersion((v) => v + 1);
+      live.seed(seeds(snapshot));
       const followed = [...new Set(points)].slice(0, MAX_LIVE_POINTS);
-      const next = followed.slice().sort().join(',');
       watched = new Set(followed);
-      if (next === signature && unsubscribe) return;
-      signature = next;
-      unsubscribe?.();
-      unsubscribe = followed.length === 0 ? undefined : subscribeLive({ points: followed }, {
-        onSamples: (samples) => { if (readings.apply(samples, watched)) frame.schedule(); },
-        onResumed: () => onResumed?.(),
-      });
+      live.follow({ points: followed }, { accept: (point) => watched.has(point), onResumed });
     },
   };
 }

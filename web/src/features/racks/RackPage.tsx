@@ -9,18 +9,17 @@ import { racksApi, type ElevationDevice, type RackElevation } from '../../api/ra
 import { formatNumber, t, type MessageKey } from '../../i18n/index.ts';
 import { href } from '../../shell/route.ts';
 import { formatFixed } from './numbers.ts';
-import { subscribeLive } from '../../stores/liveStream.ts';
+import { createLatestValues, LatestValues, type LatestSeed, type LatestValuesHandle } from '../../stores/latestValues.ts';
 import { ConnectionIndicator } from '../../ui/ConnectionIndicator.tsx';
 import { ErrorBanner } from '../../ui/ErrorBanner.tsx';
-import { createLivePointValues, type LivePointValues } from './livePointValues.ts';
 import { RackFace } from './RackFace.tsx';
 import { RackInletChart } from './RackInletChart.tsx';
 import { feedLevel, inletLevel, powerFraction, powerLevel } from './rackFormat.ts';
 import './racks.css';
 
-/** Every point the page shows, with the value the elevation came with. */
-function seedPoints(e: RackElevation) {
-  const out: Array<{ key: string; value: number | null; ts: string | null; quality: string | null }> = [];
+/** Every point the page shows, with the value the elevation came with (only these are kept live). */
+function seedPoints(e: RackElevation): LatestSeed[] {
+  const out: LatestSeed[] = [];
   for (const p of e.pdus) {
     out.push(...p.inletPower);
     for (const o of p.outlets) {
@@ -39,8 +38,8 @@ export function RackPage(props: { rackKey: string }) {
   const [elevation, setElevation] = createSignal<RackElevation>();
   const [error, setError] = createSignal<unknown>();
   const [notFound, setNotFound] = createSignal(false);
-  const live = createLivePointValues();
-  onCleanup(() => live.dispose());
+  // A sample of any quality but ok has no value here: the elevation shows "no value" and its quality.
+  const live = createLatestValues(new LatestValues({ sampleValue: (s) => (s.quality === 'ok' ? s.value : null) }));
   let abort: AbortController | undefined;
 
   const load = async (key: string) => {
@@ -63,11 +62,8 @@ export function RackPage(props: { rackKey: string }) {
   createEffect(on(() => props.rackKey, (key) => {
     setElevation(undefined);
     void load(key);
-    const unsubscribe = subscribeLive({ locations: [key] }, {
-      onSamples: (samples) => live.apply(samples),
-      onResumed: () => void load(key),
-    });
-    onCleanup(() => { unsubscribe(); abort?.abort(); });
+    live.follow({ locations: [key] }, { onResumed: () => void load(key) });
+    onCleanup(() => abort?.abort());
   }));
 
   return (
@@ -84,7 +80,7 @@ export function RackPage(props: { rackKey: string }) {
   );
 }
 
-function RackView(props: { elevation: RackElevation; live: LivePointValues }) {
+function RackView(props: { elevation: RackElevation; live: LatestValuesHandle }) {
   const e = props.elevation;
   const live = props.live;
   const totalW = () => live.sum(e.summary.points.power);
@@ -175,7 +171,7 @@ function RackView(props: { elevation: RackElevation; live: LivePointValues }) {
   );
 }
 
-function FeedsPanel(props: { elevation: RackElevation; live: LivePointValues }) {
+function FeedsPanel(props: { elevation: RackElevation; live: LatestValuesHandle }) {
   return (
     <section class="panel" aria-labelledby="rack-feeds-title" data-testid="rack-feeds">
       <h2 id="rack-feeds-title">{t('rack.feeds.title')}</h2>
@@ -217,7 +213,7 @@ function FeedsPanel(props: { elevation: RackElevation; live: LivePointValues }) 
   );
 }
 
-function InletsPanel(props: { elevation: RackElevation; live: LivePointValues }) {
+function InletsPanel(props: { elevation: RackElevation; live: LatestValuesHandle }) {
   return (
     <section class="panel" aria-labelledby="rack-inlets-title" data-testid="rack-inlets">
       <h2 id="rack-inlets-title">{t('rack.inlet.title')}</h2>
@@ -248,7 +244,7 @@ function InletsPanel(props: { elevation: RackElevation; live: LivePointValues })
   );
 }
 
-function PdusPanel(props: { elevation: RackElevation; live: LivePointValues }) {
+function PdusPanel(props: { elevation: RackElevation; live: LatestValuesHandle }) {
   return (
     <section class="panel" aria-labelledby="rack-pdus-title" data-testid="rack-pdus">
       <h2 id="rack-pdus-title">{t('rack.pdus.title')}</h2>

@@ -1,36 +1,22 @@
 /** Every point of the device with its latest value, quality and age, updated live. */
 import { For, Show } from 'solid-js';
 import type { Point } from '../../api/types.ts';
-import { formatAge, formatDateTime, formatValue, t } from '../../i18n/index.ts';
+import { t } from '../../i18n/index.ts';
 import { useClock } from '../../stores/clock.ts';
-import { OLD_SAMPLE_MS, QualityBadge } from '../../ui/QualityBadge.tsx';
 import { devicePoints } from '../../stores/devicePoints.ts';
+import { isOldSample, SampleCells, SampleHeaderCells } from '../device/SampleCells.tsx';
 
 function PointRow(props: { point: Point; nowMs: number }) {
   const latest = () => devicePoints.latest[props.point.key];
   return (
-    <tr data-point={props.point.key} classList={{ old: !!latest() && props.nowMs - latest()!.tsMs > OLD_SAMPLE_MS }}>
+    <tr data-point={props.point.key} classList={{ old: isOldSample(latest(), props.nowMs) }}>
       <td>
         <div class="metric mono">{props.point.metric}</div>
         <Show when={props.point.description}>
           <div class="description">{props.point.description}</div>
         </Show>
       </td>
-      <td class="num value">
-        <Show when={latest()?.value != null} fallback={<span class="muted">{t('points.noSample')}</span>}>
-          {props.point.states?.[String(latest()!.value)] ?? formatValue(latest()!.value!, props.point.unit)}
-        </Show>
-      </td>
-      <td>
-        <Show when={latest()}>{(sample) => <QualityBadge quality={sample().quality} />}</Show>
-      </td>
-      <td class="num age">
-        <Show when={latest()} fallback={t('app.none')}>
-          {(sample) => <time datetime={new Date(sample().tsMs).toISOString()} title={formatDateTime(sample().tsMs)}>
-            {formatAge(sample().tsMs, props.nowMs)}
-          </time>}
-        </Show>
-      </td>
+      <SampleCells point={props.point} sample={latest()} nowMs={props.nowMs} />
     </tr>
   );
 }
@@ -48,9 +34,7 @@ export function PointsTable() {
           <thead>
             <tr>
               <th scope="col">{t('points.metric')}</th>
-              <th scope="col" class="num">{t('points.value')}</th>
-              <th scope="col">{t('points.quality')}</th>
-              <th scope="col" class="num">{t('points.age')}</th>
+              <SampleHeaderCells />
             </tr>
           </thead>
           <tbody>
