@@ -8,7 +8,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canvasColorShares, measureFrames, openFloorPlan, startDriver, startFloorSite, wavingValues, type FloorSite } from '../../bench/floor-site.ts';
-import { browserTierSkipped, failureScreenshot, launchChromium, screenshot, watchForErrors } from '../support/browser.ts';
+import { browserTierSkipped, launchChromium, screenshot, watchForErrors } from '../support/browser.ts';
+import { runInPage } from '../support/browserStack.ts';
 
 const RACKS = 2000;
 
@@ -35,7 +36,7 @@ describe.skipIf(browserTierSkipped)(`floor plan of a generated ${RACKS.toLocaleS
   it('draws every rack, recolours them as the data changes, and keeps drawing while all racks update each second', async () => {
     const page = await openFloorPlan(browser, site);
     const errors = watchForErrors(page);
-    try {
+    await runInPage({ context: page.context(), page }, 'floor-2000-failure.png', async () => {
       expect(site.spec.rooms.length).toBe(10);
       expect(await page.getAttribute('[data-testid="floor-canvas"]', 'data-racks')).toBe(String(RACKS));
       expect(await page.textContent('[data-testid="floor-summary"]')).toContain('Racks 2,000 · rooms 10');
@@ -71,11 +72,6 @@ describe.skipIf(browserTierSkipped)(`floor plan of a generated ${RACKS.toLocaleS
       expect(frames.applied).toBeGreaterThanOrEqual(RACKS);
       await screenshot(page, 'floor-2000-live.png', { fullPage: false });
       expect(errors).toEqual([]);
-    } catch (err) {
-      await failureScreenshot(page, 'floor-2000-failure.png');
-      throw err;
-    } finally {
-      await page.context().close();
-    }
+    });
   }, 600_000);
 });

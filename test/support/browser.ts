@@ -27,9 +27,10 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
-export async function newContext(browser: Browser): Promise<BrowserContext> {
+/** The one context shape of the browser tier: a desktop window (unless `viewport` says otherwise), dark, English. */
+export async function newContext(browser: Browser, opts: { viewport?: { width: number; height: number } } = {}): Promise<BrowserContext> {
   return browser.newContext({
-    viewport: { width: 1440, height: 1000 },
+    viewport: opts.viewport ?? { width: 1440, height: 1000 },
     deviceScaleFactor: 1,
     colorScheme: 'dark',
     locale: 'en-US',
