@@ -56,6 +56,9 @@ describe('LatestValues', () => {
     expect(v.merge([{ key: 'a', value: 10, ts: iso(T0), quality: 'ok' }, { key: 'b', value: 20, ts: iso(T0), quality: 'ok' }])).toBe(1);
     expect(v.get('a')?.value).toBe(50);
     expect(v.get('b')?.value).toBe(20);
+    // A snapshot that has no sample for a point (ts null) does not wipe the live value held for it.
+    expect(v.merge([{ key: 'a', value: null, ts: null, quality: null }])).toBe(0);
+    expect(v.get('a')?.value).toBe(50);
   });
 
   it('remembers the last value and when, through samples without one', () => {

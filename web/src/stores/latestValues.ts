@@ -84,7 +84,8 @@ export class LatestValues {
     for (const e of entries) {
       const next = this.fromSeed(e);
       const held = this.held.get(e.key);
-      if (held && held.tsMs > next.tsMs) continue;
+      // A snapshot entry without a sample time (the point has none yet) never replaces a sample held.
+      if (held && (held.tsMs > next.tsMs || (Number.isNaN(next.tsMs) && !Number.isNaN(held.tsMs)))) continue;
       this.held.set(e.key, next);
       taken++;
     }
