@@ -146,15 +146,15 @@ export async function lastValueAt(q: Queryable, devices: string[]): Promise<Map<
  * The newest sample with a value since `since` of each point (points without one are absent): what a point
  * read just before a lost poll or two.
  */
-export async function recentValues(q: Queryable, pointIds: number[], since: Date): Promise<Map<number, { ts: Date; value: number }>> {
-  const out = new Map<number, { ts: Date; value: number }>();
+export async function recentValues(q: Queryable, pointIds: number[], since: Date): Promise<Map<number, { ts: Date; value: number; ok: boolean }>> {
+  const out = new Map<number, { ts: Date; value: number; ok: boolean }>();
   if (pointIds.length === 0) return out;
-  const rows = await q.query<{ point_id: number; ts: Date | string; value: number }>(
-    `select p.id as point_id, s.ts, s.value
+  const rows = await q.query<{ point_id: number; ts: Date | string; value: number; quality: number }>(
+    `select p.id as point_id, s.ts, s.value, s.quality
        from unnest($1::int4[]) as p(id)
        cross join lateral (
-         select ts, value from samples where point_id = p.id and ts >= $2 and value is not null order by ts desc limit 1
+         select ts, value, quality from samples where point_id = p.id and ts >= $2 and value is not null order by ts desc limit 1
        ) s`, [pointIds, since.toISOString()]);
-  for (const r of rows) out.set(Number(r.point_id), { ts: new Date(r.ts), value: Number(r.value) });
+  for (const r of rows) out.set(Number(r.point_id), { ts: new Date(r.ts), value: Number(r.value), ok: Number(r.quality) === 0 });
   return out;
 }

@@ -82,8 +82,8 @@ describe.skipIf(browserTierSkipped)('floor plan and cooling in Chromium', () => 
     await screenshot(page, 'floor-r1-tooltip.png', { fullPage: false });
 
     // A live value changes: the rack table follows the stream.
+    await expect.poll(() => tablePowers(page), { timeout: 60_000 }).toMatch(/r1-a01=\d+\.\d+/);
     const before = await tablePowers(page);
-    expect(before).toMatch(/r1-a01=\d+\.\d+/);
     await expect.poll(() => tablePowers(page), { timeout: 60_000, interval: 500 }).not.toBe(before);
 
     // Overlay: free U recolours the racks and changes the legend.

@@ -2,9 +2,15 @@
  * Rack summaries: the one answer to "how full, how loaded, how warm" for any set of racks (a site, a room, a
  * list). Two set-based queries whatever the number of racks: the racks with their place and used U, and the
  * points behind power and inlet temperature with their latest samples.
+ *
+ * A lost poll (a latest sample without a value) is a blip, not a rack that stopped reporting: the point keeps
+ * the value it had just before for up to RACK_HOLD_LAST_VALUE_MS, as the site power figures do. Only then does
+ * the rack lose that value and turn stale.
  */
 import type { Queryable } from '../../../db/client.ts';
+import { recentValues } from '../../../db/queries/overview.ts';
 import { rackPoints, rackRows, type RackPointRow, type RackRow } from '../../../db/queries/racks.ts';
+import { NOT_REPORTING_AFTER_MS } from '../site-power/load.ts';
 import type { RackPointLatest, RackSummary } from './types.ts';
 
 export interface RackScope { site?: string; room?: string; racks?: string[] }
@@ -16,6 +22,8 @@ export interface RackSummaryOptions {
 }
 
 export const RACK_STALE_AFTER_MS = 10 * 60_000;
+/** How long a point whose latest poll was lost keeps its last value (the site power model's rule). */
+export const RACK_HOLD_LAST_VALUE_MS = NOT_REPORTING_AFTER_MS;
 /** Quality code of an ok sample (db/queries/samples.ts qualityCode('ok')). */
 const QUALITY_OK = 0;
 
@@ -35,12 +43,20 @@ export async function rackSummaries(db: Queryable, scope: RackScope, opts: RackS
   if (scope.racks && scope.racks.length === 0) return [];
   const racks = await rackRows(db, scope);
   const points = await rackPoints(db, racks.map((r) => r.id));
+  const now = (opts.now ?? new Date()).getTime();
+  const lost = points.filter((p) => p.ts !== null && p.value === null);
+  if (lost.length > 0) {
+    const held = await recentValues(db, [...new Set(lost.map((p) => p.pointId))], new Date(now - RACK_HOLD_LAST_VALUE_MS));
+    for (const p of lost) {
+      const h = held.get(p.pointId);
+      if (h?.ok) Object.assign(p, { ts: h.ts, value: h.value, quality: QUALITY_OK });
+    }
+  }
   const byRack = new Map<number, RackPointRow[]>();
   for (const p of points) {
     const list = byRack.get(p.rackId);
     if (list) list.push(p); else byRack.set(p.rackId, [p]);
   }
-  const now = (opts.now ?? new Date()).getTime();
   const staleAfterMs = opts.staleAfterMs ?? RACK_STALE_AFTER_MS;
   return racks.map((rack) => summarise(rack, byRack.get(rack.id) ?? [], now, staleAfterMs));
 }

@@ -222,3 +222,16 @@ describe('GET /api/v1/racks/{key}/elevation', () => {
     expect((await elevation('rk1', null)).status).toBe(401);
   });
 });
+
+// Last: it changes rk1's data.
+describe('a lost poll', () => {
+  it('keeps the PDU\'s last value for up to a minute, so the rack keeps its power and keeps reporting', async () => {
+    // PDU B read 900 W 5 s ago; its latest poll (1 s ago) was lost.
+    await ingest(batch('rk1-pdu-b', 'pdu', 'raritan-px2', PDU_POINTS, [['inlet.1.power', 1, null, 'comm_loss']]));
+    const rk1 = byKey((await list()).body.items).get('rk1')!;
+    expect(rk1).toMatchObject({ powerW: 2400, stale: false });
+    expect(rk1.latest!.power).toContainEqual(expect.objectContaining({ value: 900, fresh: true }));
+    // A point whose last value is older than a minute is not held (rk3's sensor, 120 s): no value, stale.
+    expect(byKey((await list()).body.items).get('rk3')).toMatchObject({ inletC: null, stale: true });
+  });
+});

@@ -48,6 +48,12 @@ export interface LatestValuesOptions {
 
 const asIs = (s: { value: number | null }) => s.value;
 
+/**
+ * A lost poll keeps the point's last value this long wherever a page shows a live total (site power, rack
+ * power and inlet): a poll or two lost on a busy network is a blip, not a drop in load or a rack gone silent.
+ */
+export const HOLD_LAST_VALUE_MS = 60_000;
+
 export class LatestValues {
   private readonly held = new Map<string, LatestValue>();
   private readonly sampleValue: NonNullable<LatestValuesOptions['sampleValue']>;

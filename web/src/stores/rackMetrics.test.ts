@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RackSummary } from '../api/racks.ts';
-import { hottest, leastFreeU, liveFilter, RackLiveModel } from './rackMetrics.ts';
+import { hottest, leastFreeU, liveFilter, RACK_HOLD_LAST_VALUE_MS, RackLiveModel } from './rackMetrics.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -44,14 +44,23 @@ describe('RackLiveModel', () => {
     expect(m.power('r1')).toBe(1700);
   });
 
-  it('a point losing communication drops out of the sum and makes the rack stale; age alone makes it stale', () => {
-    const m = new RackLiveModel(60_000);
+  it('a lost poll holds the point\'s last value for a minute; then it drops out of the sum and the rack is stale; age alone makes it stale', () => {
+    const m = new RackLiveModel(600_000);
     m.load([r1], T0);
+    // One lost poll is a blip: pb keeps its 500 W and the rack keeps reporting.
     m.apply([sample('pb/inlet.1.power', null, T0 + 1000, 'comm_loss')], T0 + 1000);
+    expect([m.power('r1'), m.isStale('r1')]).toEqual([1500, false]);
+    m.apply([sample('pb/inlet.1.power', null, T0 + 30_000, 'comm_loss')], T0 + 30_000);
+    expect([m.power('r1'), m.isStale('r1')]).toEqual([1500, false]);
+    // A minute after its last value, pb drops out of the sum and the rack is stale (the periodic recheck).
+    expect([...m.recheck(T0 + RACK_HOLD_LAST_VALUE_MS + 1)]).toEqual([0]);
     expect([m.power('r1'), m.isStale('r1')]).toEqual([1000, true]);
-    m.apply([sample('pb/inlet.1.power', 600, T0 + 2000)], T0 + 2000);
+    m.apply([sample('pb/inlet.1.power', 600, T0 + 70_000)], T0 + 70_000);
     expect([m.power('r1'), m.isStale('r1')]).toEqual([1600, false]);
-    expect([...m.recheck(T0 + 120_000)]).toEqual([0]);
+    // Values that stop arriving make the rack stale by age, still shown.
+    m.load([r1], T0);
+    m.apply([sample('pb/inlet.1.power', 600, T0 + 2000)], T0 + 2000);
+    expect([...m.recheck(T0 + 700_000)]).toEqual([0]);
     expect(m.isStale('r1')).toBe(true);
     expect(m.power('r1')).toBe(1600); // old values still shown, flagged stale
   });

@@ -12,10 +12,16 @@ import { racksApi, type RackScope, type RackSummary } from '../api/racks.ts';
 import type { StreamFilter } from '../api/client.ts';
 import type { StreamSample } from '../api/types.ts';
 import { createFrameScheduler } from '../charts/frameScheduler.ts';
+import { HOLD_LAST_VALUE_MS } from './latestValues.ts';
 import { subscribeLive } from './liveStream.ts';
 
 /** A latest value older than this makes its rack stale (as the server's summaries do). */
 export const RACK_STALE_AFTER_MS = 10 * 60_000;
+/**
+ * A point whose latest poll was lost keeps the value it had just before for this long (as the server's rack
+ * summaries and site power figures do): a blip is not a rack that stopped reporting.
+ */
+export const RACK_HOLD_LAST_VALUE_MS = HOLD_LAST_VALUE_MS;
 /** Up to this many points the stream is subscribed point by point; above, by the scope's locations. */
 const MAX_POINT_SUBSCRIPTION = 300;
 
@@ -24,6 +30,9 @@ interface PointValue {
   /** NaN when the point never reported. */
   tsMs: number;
   ok: boolean;
+  /** The last good value and when (NaN: none known), held through lost polls. */
+  lastOk: number | null;
+  lastOkMs: number;
 }
 
 type Role = 'power' | 'inlet';
@@ -58,9 +67,10 @@ export class RackLiveModel {
         rack.points[role].forEach((key, j) => {
           const seed = rack.latest?.[role][j];
           if (!this.latest.has(key)) {
-            this.latest.set(key, seed
-              ? { value: seed.value, tsMs: seed.ts ? Date.parse(seed.ts) : Number.NaN, ok: seed.value !== null }
-              : { value: null, tsMs: Number.NaN, ok: false });
+            const tsMs = seed?.ts ? Date.parse(seed.ts) : Number.NaN;
+            this.latest.set(key, seed && seed.value !== null
+              ? { value: seed.value, tsMs, ok: true, lastOk: seed.value, lastOkMs: tsMs }
+              : { value: null, tsMs, ok: false, lastOk: null, lastOkMs: Number.NaN });
           }
           const list = this.feeds.get(key);
           if (list) list.push({ rack: i, role }); else this.feeds.set(key, [{ rack: i, role }]);
@@ -91,7 +101,9 @@ export class RackLiveModel {
       const held = this.latest.get(s.point);
       if (held && tsMs < held.tsMs) continue; // an older sample never overwrites a newer one
       const ok = s.quality === 'ok' && s.value !== null;
-      this.latest.set(s.point, { value: ok ? s.value : null, tsMs, ok });
+      this.latest.set(s.point, ok
+        ? { value: s.value, tsMs, ok, lastOk: s.value, lastOkMs: tsMs }
+        : { value: null, tsMs, ok, lastOk: held?.lastOk ?? null, lastOkMs: held?.lastOkMs ?? Number.NaN });
       for (const f of feeds) touched.add(f.rack);
     }
     const changed = new Set<number>();
@@ -148,12 +160,14 @@ export class RackLiveModel {
     for (const key of rack.points.power) {
       const p = this.latest.get(key);
       if (!this.fresh(p, nowMs)) stale = 1;
-      if (p?.ok && p.value !== null) power = (Number.isNaN(power) ? 0 : power) + p.value;
+      const v = this.valueOf(p, nowMs);
+      if (v !== null) power = (Number.isNaN(power) ? 0 : power) + v;
     }
     for (const key of rack.points.inlet) {
       const p = this.latest.get(key);
       if (!this.fresh(p, nowMs)) stale = 1;
-      if (p?.ok && p.value !== null) inlet = Number.isNaN(inlet) ? p.value : Math.max(inlet, p.value);
+      const v = this.valueOf(p, nowMs);
+      if (v !== null) inlet = Number.isNaN(inlet) ? v : Math.max(inlet, v);
     }
     const changed = !same(this.powerW[i], power) || !same(this.inletC[i], inlet) || this.stale[i] !== stale;
     this.powerW[i] = power;
@@ -162,8 +176,21 @@ export class RackLiveModel {
     return changed;
   }
 
+  /** The point's value now: the latest good one, or through lost polls the last good one for a while. */
+  private valueOf(p: PointValue | undefined, nowMs: number): number | null {
+    if (!p) return null;
+    if (p.ok) return p.value;
+    return this.held(p, nowMs) ? p.lastOk : null;
+  }
+
+  private held(p: PointValue, nowMs: number): boolean {
+    return !p.ok && p.lastOk !== null && nowMs - p.lastOkMs <= RACK_HOLD_LAST_VALUE_MS;
+  }
+
   private fresh(p: PointValue | undefined, nowMs: number): boolean {
-    return p !== undefined && p.ok && p.value !== null && !Number.isNaN(p.tsMs) && nowMs - p.tsMs <= this.staleAfterMs;
+    if (!p) return false;
+    if (this.held(p, nowMs)) return true;
+    return p.ok && p.value !== null && !Number.isNaN(p.tsMs) && nowMs - p.tsMs <= this.staleAfterMs;
   }
 }
 

@@ -8,12 +8,12 @@
 import type { Accessor } from 'solid-js';
 import type { ReadingJson } from '../../api/overview.ts';
 import type { StreamSample } from '../../api/types.ts';
-import { createLatestValues, LatestValues } from '../../stores/latestValues.ts';
+import { createLatestValues, HOLD_LAST_VALUE_MS, LatestValues } from '../../stores/latestValues.ts';
 
 /** The stream carries at most this many points for one page; beyond, the page's periodic refresh covers the rest. */
 export const MAX_LIVE_POINTS = 1500;
 /** A lost poll keeps the point's last value this long (as the server does: a blip is not a drop in load). */
-export const HOLD_LAST_VALUE_MS = 60_000;
+export { HOLD_LAST_VALUE_MS };
 
 /** W per unit of a power point (undefined: not a power unit). */
 export function wattsPerUnit(unit: string): number | undefined {
