@@ -29,7 +29,7 @@ import { silentLogger } from '../server/lib/logger.ts';
 import { ensureWebBuilt, webDistDir } from '../server/web-build.ts';
 import { launchChromium, newContext } from '../test/support/browser.ts';
 import type { Bench } from './index.ts';
-import { freshDatabase, median } from './support.ts';
+import { freshDatabase, median, withoutIndexes } from './support.ts';
 
 const DEVICE = 'bench-meter';
 const POINTS = 10;
@@ -49,20 +49,6 @@ const secs = (t0: number) => ((performance.now() - t0) / 1000).toFixed(0);
 const valueSql = (point: string, ts: string) =>
   `(1000 + ${point} * 40 + 300 * sin(extract(epoch from ${ts}) / 13750.99) + 80 * sin(extract(epoch from ${ts}) / 604800 * 6.2832) `
   + `+ 15 * sin(extract(epoch from ${ts}) / 97.3 + ${point}))`;
-
-/** Bulk load without the table's indexes, then rebuilds them exactly as the migrations defined them. */
-async function withoutIndexes(db: Db, table: string, load: () => Promise<void>) {
-  const pk = await db.query<{ name: string; def: string }>(
-    `select conname as name, pg_get_constraintdef(oid) as def from pg_constraint where conrelid = $1::regclass and contype = 'p'`, [table]);
-  const others = await db.query<{ name: string; def: string }>(
-    `select indexname as name, indexdef as def from pg_indexes where schemaname = 'public' and tablename = $1
-        and indexname <> all($2::text[])`, [table, pk.map((p) => p.name)]);
-  for (const i of others) await db.query(`drop index ${i.name}`);
-  for (const p of pk) await db.query(`alter table ${table} drop constraint ${p.name}`);
-  await load();
-  for (const p of pk) await db.query(`alter table ${table} add constraint ${p.name} ${p.def}`);
-  for (const i of others) await db.query(i.def);
-}
 
 interface Seeded { pointIds: number[]; pointKeys: string[]; fromMs: number; toMs: number; samples: number }
 

@@ -20,7 +20,7 @@ import { planSeries, type RollupTable } from '../server/domain/series/resolution
 import { silentLogger } from '../server/lib/logger.ts';
 import { issueToken, startServer } from '../server/index.ts';
 import type { Bench } from './index.ts';
-import { freshDatabase, median } from './support.ts';
+import { freshDatabase, median, withoutIndexes } from './support.ts';
 
 const YEAR_START = Date.UTC(2025, 0, 1);
 const YEAR_END = YEAR_START + 365 * 86_400_000;
@@ -49,23 +49,6 @@ async function timed(runs: number, fn: () => Promise<unknown>): Promise<number[]
  * A gauge's value at an hour, as SQL: a per-point level, a daily swing and a weekly one. Every rollup
  * column is filled the way the rollup job fills it for a point polled every minute.
  */
-/**
- * Bulk load without the table's indexes, then rebuilds them exactly as the migrations defined them (their
- * definitions are read back from the catalog), so the measured tables are the product's tables.
- */
-async function withoutIndexes(db: Db, table: string, load: () => Promise<void>) {
-  const pk = await db.query<{ name: string; def: string }>(
-    `select conname as name, pg_get_constraintdef(oid) as def from pg_constraint where conrelid = $1::regclass and contype = 'p'`, [table]);
-  const others = await db.query<{ name: string; def: string }>(
-    `select indexname as name, indexdef as def from pg_indexes where schemaname = 'public' and tablename = $1
-        and indexname <> all($2::text[])`, [table, pk.map((p) => p.name)]);
-  for (const i of others) await db.query(`drop index ${i.name}`);
-  for (const p of pk) await db.query(`alter table ${table} drop constraint ${p.name}`);
-  await load();
-  for (const p of pk) await db.query(`alter table ${table} add constraint ${p.name} ${p.def}`);
-  for (const i of others) await db.query(i.def);
-}
-
 const hourRowsSql = (pointsExpr: string) => `
   insert into rollups_1h (point_id, bucket, n, sum, min, max, first_ts, last_ts, last, twa, integral, covered_s, delta)
   select p.id, h, 60, 60 * v, v - 0.05 * v, v + 0.05 * v, h, h + interval '59 minutes', v, v, v * 3600, 3600,
@@ -99,11 +82,10 @@ export const queryBench: Bench = {
     try {
       log(`query bench on ${db.kind}: ${pointCount} points (${devices} PDUs × ${METRICS.length}), ${runs} timed runs each`);
       await db.query(`insert into sites (code, name) values ('bench', 'Bench site')`);
-      await db.query(`insert into locations (site_id, kind, name) select id, 'room', 'hall-1' from sites where code = 'bench'`);
       await db.query(
-        `insert into devices (name, site_id, location_id, kind, protocol)
-         select 'pdu-' || lpad(i::text, 5, '0'), l.site_id, l.id, 'pdu', 'snmp'
-           from generate_series(1, $1::int) i cross join locations l where l.name = 'hall-1' order by i`, [devices]);
+        `insert into devices (name, site_id, kind, protocol)
+         select 'pdu-' || lpad(i::text, 5, '0'), s.id, 'pdu', 'snmp'
+           from generate_series(1, $1::int) i cross join sites s where s.code = 'bench' order by i`, [devices]);
       await db.query(
         `insert into points (device_id, metric, unit, kind, role)
          select d.id, m.metric, m.unit, m.kind::point_kind, m.role from devices d

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
+import type { Db } from '../db/client.ts';
 
 export interface FreshDatabase {
   /** A new database on the DATABASE_URL server; undefined = embedded PGlite in `dir`/db. */
@@ -47,3 +48,20 @@ export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+/**
+ * Bulk load without the table's indexes, then rebuilds them exactly as the migrations defined them (their
+ * definitions are read back from the catalog), so the measured tables are the product's tables.
+ */
+export async function withoutIndexes(db: Db, table: string, load: () => Promise<void>) {
+  const pk = await db.query<{ name: string; def: string }>(
+    `select conname as name, pg_get_constraintdef(oid) as def from pg_constraint where conrelid = $1::regclass and contype = 'p'`, [table]);
+  const others = await db.query<{ name: string; def: string }>(
+    `select indexname as name, indexdef as def from pg_indexes where schemaname = 'public' and tablename = $1
+        and indexname <> all($2::text[])`, [table, pk.map((p) => p.name)]);
+  for (const i of others) await db.query(`drop index ${i.name}`);
+  for (const p of pk) await db.query(`alter table ${table} drop constraint ${p.name}`);
+  await load();
+  for (const p of pk) await db.query(`alter table ${table} add constraint ${p.name} ${p.def}`);
+  for (const i of others) await db.query(i.def);
+}
